@@ -1,0 +1,123 @@
+"""The catalog of templates, domains and deployment targets, read from ``templates/``.
+
+``templates/catalog.yml`` is the one source of truth: Copier's questions read it through a
+computed answer, and this module reads it for ``scaffold list`` and for validating answers
+before anything is rendered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from scaffold.errors import UnknownChoiceError, UnknownTemplateError
+
+CATALOG_FILE = "catalog.yml"
+
+
+@dataclass(frozen=True)
+class Template:
+    """A project template: its key, title and one-line summary."""
+
+    key: str
+    title: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class Domain:
+    """A domain preset: the problem it frames, its stakeholders and its key metric."""
+
+    key: str
+    title: str
+    problem: str
+    stakeholders: tuple[str, ...]
+    metric: str
+    metric_why: str
+
+
+@dataclass(frozen=True)
+class DeployTarget:
+    """A deployment target and what the generated repo gets for it."""
+
+    key: str
+    title: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Everything a user can choose between."""
+
+    templates: dict[str, Template]
+    domains: dict[str, Domain]
+    deploy_targets: dict[str, DeployTarget]
+
+    def template(self, key: str) -> Template:
+        """Return the template ``key`` or raise :class:`UnknownTemplateError`."""
+        try:
+            return self.templates[key]
+        except KeyError:
+            raise UnknownTemplateError(key, self.templates) from None
+
+    def check_domain(self, key: str) -> Domain:
+        """Return the domain ``key`` or raise :class:`UnknownChoiceError`."""
+        try:
+            return self.domains[key]
+        except KeyError:
+            raise UnknownChoiceError("domain", key, self.domains) from None
+
+    def check_deploy_target(self, key: str) -> DeployTarget:
+        """Return the deployment target ``key`` or raise :class:`UnknownChoiceError`."""
+        try:
+            return self.deploy_targets[key]
+        except KeyError:
+            raise UnknownChoiceError("deploy target", key, self.deploy_targets) from None
+
+
+def bundled_templates_dir() -> Path:
+    """Return the template root shipped with scaffold.
+
+    In a wheel the templates live in ``scaffold/templates``; in a source checkout (an
+    editable install) they live in ``templates/`` at the repository root.
+    """
+    packaged = Path(__file__).parent / "templates"
+    if (packaged / "copier.yml").is_file():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "templates"
+
+
+def _clean(text: Any) -> str:
+    return " ".join(str(text).split())
+
+
+@cache
+def load_catalog(root: Path | None = None) -> Catalog:
+    """Read the catalog of the template root ``root`` (the bundled one by default)."""
+    path = (root or bundled_templates_dir()) / CATALOG_FILE
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return Catalog(
+        templates={
+            key: Template(key, _clean(v["title"]), _clean(v["summary"]))
+            for key, v in raw["templates"].items()
+        },
+        domains={
+            key: Domain(
+                key,
+                _clean(v["title"]),
+                _clean(v["problem"]),
+                tuple(v["stakeholders"]),
+                str(v["metric"]),
+                _clean(v["metric_why"]),
+            )
+            for key, v in raw["domains"].items()
+        },
+        deploy_targets={
+            key: DeployTarget(key, _clean(v["title"]), _clean(v["summary"]))
+            for key, v in raw["deploy_targets"].items()
+        },
+    )

@@ -1,0 +1,212 @@
+"""The ``scaffold`` command line: parse options, call one core function, print its result.
+
+This is the only module that prints. Every :class:`~scaffold.errors.ScaffoldError` becomes
+``error: ...`` and ``hint: ...`` on stderr and the error's exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from types import FrameType
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from scaffold import __version__
+from scaffold.errors import ScaffoldError
+
+app = typer.Typer(
+    name="scaffold",
+    help="Generate and update AI-engineering portfolio repositories.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+
+class OutputFormat(str, Enum):
+    """Machine- or human-readable output."""
+
+    text = "text"
+    json = "json"
+
+
+def _err(text: str) -> None:
+    typer.echo(text, err=True)
+
+
+@contextmanager
+def _handle_errors() -> Iterator[None]:
+    """Map expected failures to a message and an exit code; never show a traceback."""
+    try:
+        yield
+    except ScaffoldError as exc:
+        _err(f"error: {exc.message}")
+        if exc.hint:
+            _err(f"hint: {exc.hint}")
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        _err("error: interrupted; nothing was written")
+        raise typer.Exit(130) from None
+
+
+def _raise_interrupt(signum: int, _frame: FrameType | None) -> NoReturn:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _is_interactive() -> bool:
+    """Prompt only on a terminal, and never under CI."""
+    ci = os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+    return sys.stdin.isatty() and sys.stdout.isatty() and not ci
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"scaffold {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version_callback, is_eager=True, help="Show the version."
+        ),
+    ] = False,
+) -> None:
+    """Generate and update AI-engineering portfolio repositories from Copier templates."""
+
+
+@app.command("list")
+def list_(
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", help="Output format.")
+    ] = OutputFormat.text,
+) -> None:
+    """List the templates, domains and deployment targets."""
+    from dataclasses import asdict
+
+    from scaffold.catalog import load_catalog
+
+    with _handle_errors():
+        catalog = load_catalog()
+    if fmt is OutputFormat.json:
+        payload = {
+            "templates": [asdict(t) for t in catalog.templates.values()],
+            "domains": [asdict(d) for d in catalog.domains.values()],
+            "deploy_targets": [asdict(t) for t in catalog.deploy_targets.values()],
+        }
+        typer.echo(json.dumps(payload, indent=2))
+        return
+    sections: list[tuple[str, list[tuple[str, str]]]] = [
+        ("Templates", [(t.key, t.summary) for t in catalog.templates.values()]),
+        ("Domains", [(d.key, f"{d.title}: optimises {d.metric}") for d in catalog.domains.values()]),
+        ("Deployment targets", [(t.key, t.summary) for t in catalog.deploy_targets.values()]),
+    ]
+    for title, rows in sections:
+        typer.echo(f"{title}:")
+        width = max(len(key) for key, _ in rows)
+        for key, text in rows:
+            typer.echo(f"  {key:<{width}}  {text}")
+        typer.echo("")
+
+
+@app.command()
+def new(
+    template: Annotated[
+        str | None,
+        typer.Argument(help="Template: ml-pipeline, rag-system or ai-feature (asked if omitted)."),
+    ] = None,
+    dest: Annotated[
+        Path | None,
+        typer.Argument(help="Directory to create (default: ./<project-name>)."),
+    ] = None,
+    domain: Annotated[
+        str | None, typer.Option(help="Domain preset, e.g. healthcare (see `scaffold list`).")
+    ] = None,
+    deploy: Annotated[
+        str | None, typer.Option(help="Deployment target, e.g. docker (see `scaffold list`).")
+    ] = None,
+    data: Annotated[
+        list[str] | None,
+        typer.Option("--data", "-d", help="Answer a question: key=value (repeatable)."),
+    ] = None,
+    answers_file: Annotated[
+        Path | None, typer.Option(help="YAML file of answers (flags and --data win).")
+    ] = None,
+    defaults: Annotated[
+        bool, typer.Option("--defaults", help="Accept the default for every unanswered question.")
+    ] = False,
+    source: Annotated[
+        str | None,
+        typer.Option(help="Template source: a local directory or a git URL[@REF]."),
+    ] = None,
+    trust: Annotated[
+        bool, typer.Option("--trust", help="Allow Copier's unsafe features in --source.")
+    ] = False,
+) -> None:
+    """Generate a new portfolio repository, committed as a pristine render.
+
+    Example: scaffold new rag-system ./legal-assistant --domain legal --deploy docker
+    """
+    from scaffold.answers import load_answers_file, parse_data
+    from scaffold.render import render_project
+    from scaffold.sources import open_source
+
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    interactive = _is_interactive()
+    with _handle_errors():
+        answers: dict[str, Any] = load_answers_file(answers_file) if answers_file else {}
+        answers.update(parse_data(data or []))
+        flags = {"template": template, "domain": domain, "deploy_target": deploy}
+        answers.update({k: v for k, v in flags.items() if v is not None})
+        with open_source(source, trust=trust) as src:
+            status = None if interactive else _status("Rendering")
+            try:
+                result = render_project(
+                    src, dest, answers, defaults=defaults, interactive=interactive,
+                    cwd=Path.cwd(),
+                )
+            finally:
+                if status is not None:
+                    status.stop()
+    rel = _relative(result.path)
+    typer.echo(
+        f"Created {rel}: {result.template} {result.version}, {result.files} files, "
+        f"render commit {result.commit[:10]}."
+    )
+    typer.echo("\nNext steps:")
+    for step in (f"cd {rel}", "make setup", "make test", "make run"):
+        typer.echo(f"  {step}")
+
+
+def _status(label: str) -> Any:
+    """Start a spinner on stderr when it is a terminal; return it (or None)."""
+    if not sys.stderr.isatty():
+        return None
+    from rich.console import Console
+
+    status = Console(stderr=True).status(f"{label}...")
+    status.start()
+    return status
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd())) or "."
+    except ValueError:
+        return str(path)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,125 @@
+"""Template sources: the bundled templates, a local directory, or a git URL with a ref.
+
+A git source is cloned into a temporary directory by scaffold itself (not by Copier), so a
+fork of scaffold whose templates live in ``templates/`` works as well as a repository whose
+root holds ``copier.yml``; its version is ``git describe`` of the ref.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from scaffold import __version__
+from scaffold.catalog import bundled_templates_dir
+from scaffold.errors import GitError, TemplateSourceError
+from scaffold.gitrepo import git
+
+BUNDLED = "bundled"
+_REMOTE = re.compile(r"^(https?://|ssh://|git://|file://|git@[^:]+:|gh:|gl:)")
+
+
+@dataclass(frozen=True)
+class TemplateSource:
+    """A template root ready to render, and how to name it in the repo's records."""
+
+    root: Path
+    """Directory holding ``copier.yml``."""
+    spec: str
+    """What the user passed (``bundled``, a path, or ``URL``), without the ref."""
+    ref: str | None
+    """The git ref asked for, if any."""
+    version: str
+    """The template version recorded in the render commit."""
+    commit: str | None
+    """Full commit hash of a git source."""
+    trusted: bool
+    """Whether Copier's unsafe features (tasks, extensions) may run."""
+
+    @property
+    def record(self) -> str:
+        """The source as recorded in trailers and answers: ``spec`` or ``spec@commit``."""
+        return f"{self.spec}@{self.commit}" if self.commit else self.spec
+
+
+def split_spec(spec: str) -> tuple[str, str | None]:
+    """Split ``URL@REF`` into URL and ref; ``git@host:org/repo`` alone has no ref."""
+    if "@" not in spec:
+        return spec, None
+    base, ref = spec.rsplit("@", 1)
+    if not base or not ref or ":" in ref or ("/" not in base and ":" not in base):
+        return spec, None
+    return base, ref
+
+
+def _expand(url: str) -> str:
+    if url.startswith("gh:"):
+        return f"https://github.com/{url[3:]}.git"
+    if url.startswith("gl:"):
+        return f"https://gitlab.com/{url[3:]}.git"
+    return url
+
+
+def _template_root(tree: Path, spec: str) -> Path:
+    for candidate in (tree, tree / "templates"):
+        if (candidate / "copier.yml").is_file() or (candidate / "copier.yaml").is_file():
+            return candidate
+    raise TemplateSourceError(
+        f"no copier.yml in {spec}",
+        "a template source holds copier.yml at its root or in templates/",
+    )
+
+
+def _tree_hash(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _describe(repo: Path) -> tuple[str, str]:
+    version = git(["describe", "--tags", "--always"], repo).strip()
+    commit = git(["rev-parse", "HEAD"], repo).strip()
+    return version, commit
+
+
+@contextmanager
+def open_source(spec: str | None, *, trust: bool = False) -> Iterator[TemplateSource]:
+    """Yield the template source ``spec`` (bundled when None), cleaned up on exit."""
+    if spec is None or spec == BUNDLED:
+        yield TemplateSource(bundled_templates_dir(), BUNDLED, None, __version__, None, True)
+        return
+    base, ref = split_spec(spec)
+    local = Path(base).expanduser()
+    if not _REMOTE.match(base) and ref is None:
+        if not local.is_dir():
+            raise TemplateSourceError(
+                f"template source {base} does not exist",
+                "pass a local directory, or a git URL with an optional @ref",
+            )
+        root = _template_root(local.resolve(), base)
+        yield TemplateSource(
+            root, str(local.resolve()), None, f"local-{_tree_hash(root)}", None, trust
+        )
+        return
+    url = str(local.resolve()) if local.is_dir() else _expand(base)
+    with tempfile.TemporaryDirectory(prefix="scaffold-source-") as tmp:
+        clone = Path(tmp) / "src"
+        try:
+            git(["clone", "--quiet", "--no-checkout", url, str(clone)], Path(tmp))
+            git(["checkout", "--quiet", "--detach", ref or "HEAD"], clone)
+        except GitError as exc:
+            raise TemplateSourceError(
+                f"cannot fetch template source {spec}: {exc.stderr.strip().splitlines()[-1:]}",
+                "check the URL and that the ref (tag, branch or commit) exists",
+            ) from exc
+        version, commit = _describe(clone)
+        yield TemplateSource(_template_root(clone, spec), url, ref, version, commit, trust)
+        shutil.rmtree(clone, ignore_errors=True)
