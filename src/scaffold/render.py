@@ -80,7 +80,7 @@ def _translate(exc: Exception) -> Exception:
     if m := _CHOICE.match(text):
         choices = [c.strip().strip("'\"") for c in m[3].split(",")]
         return UnknownChoiceError(m[1].replace("_", " "), m[2].strip("'\""), choices)
-    return RenderError(f"rendering failed: {text}", "run again with --verbose for details")
+    return RenderError(f"rendering failed: {text}", "check the template source and your answers; report a bug if it persists")
 
 
 def _record_metadata(project: Path, source: TemplateSource) -> dict[str, Any]:
@@ -90,6 +90,10 @@ def _record_metadata(project: Path, source: TemplateSource) -> dict[str, Any]:
     path = project / ANSWERS_FILE
     extra = {"_scaffold_source": source.record, "_scaffold_version": source.version}
     text = path.read_text(encoding="utf-8") if path.exists() else ""
+    if source.spec == BUNDLED:
+        # Copier records where the template was read from: for the bundled templates that is
+        # a path inside one machine's site-packages, meaningless anywhere else.
+        text = re.sub(r"(?m)^_src_path: .*$", "_src_path: scaffold:bundled", text)
     path.write_text(
         text.rstrip("\n") + "\n" + yaml.safe_dump(extra, sort_keys=True), encoding="utf-8"
     )
