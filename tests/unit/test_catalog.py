@@ -1,0 +1,48 @@
+"""The catalog is the one source of truth for the choices Copier offers."""
+
+from __future__ import annotations
+
+import yaml
+
+from scaffold.catalog import bundled_templates_dir, load_catalog
+from scaffold.errors import UnknownChoiceError, UnknownTemplateError
+from tests.conftest import TEMPLATES
+
+
+def test_bundled_templates_found_in_a_checkout() -> None:
+    assert bundled_templates_dir().resolve() == TEMPLATES.resolve()
+
+
+def test_every_template_has_its_directory() -> None:
+    for key in load_catalog().templates:
+        assert (TEMPLATES / key).is_dir(), key
+
+
+def test_domains_have_a_full_framing() -> None:
+    catalog = load_catalog()
+    assert set(catalog.domains) == {
+        "healthcare", "finance", "retail", "legal", "customer-support", "custom",
+    }
+    for domain in catalog.domains.values():
+        assert domain.title and domain.problem and domain.stakeholders and domain.metric_why
+        assert domain.metric in {"recall", "precision", "f1", "roc_auc"}
+
+
+def test_copier_reads_the_catalog_rather_than_a_copy() -> None:
+    config = yaml.safe_load((TEMPLATES / "copier.yml").read_text())
+    assert "catalog.yml" in config["catalog"]["default"]
+    for question in ("template", "domain", "deploy_target"):
+        assert "catalog." in config[question]["choices"], question
+
+
+def test_unknown_names_raise_with_the_real_choices() -> None:
+    catalog = load_catalog()
+    try:
+        catalog.template("nope")
+    except UnknownTemplateError as exc:
+        assert exc.available == ["ml-pipeline", "rag-system", "ai-feature"]
+        assert exc.exit_code == 2
+    try:
+        catalog.check_domain("space")
+    except UnknownChoiceError as exc:
+        assert "legal" in exc.available
