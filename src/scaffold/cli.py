@@ -12,7 +12,7 @@ import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any, NoReturn
@@ -32,7 +32,7 @@ app = typer.Typer(
 )
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     """Machine- or human-readable output."""
 
     text = "text"
@@ -109,7 +109,10 @@ def list_(
         return
     sections: list[tuple[str, list[tuple[str, str]]]] = [
         ("Templates", [(t.key, t.summary) for t in catalog.templates.values()]),
-        ("Domains", [(d.key, f"{d.title}: optimises {d.metric}") for d in catalog.domains.values()]),
+        (
+            "Domains",
+            [(d.key, f"{d.title}: optimises {d.metric}") for d in catalog.domains.values()],
+        ),
         ("Deployment targets", [(t.key, t.summary) for t in catalog.deploy_targets.values()]),
     ]
     for title, rows in sections:
@@ -173,7 +176,11 @@ def new(
             status = None if interactive else _status("Rendering")
             try:
                 result = render_project(
-                    src, dest, answers, defaults=defaults, interactive=interactive,
+                    src,
+                    dest,
+                    answers,
+                    defaults=defaults,
+                    interactive=interactive,
                     cwd=Path.cwd(),
                 )
             finally:

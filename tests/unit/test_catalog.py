@@ -21,7 +21,12 @@ def test_every_template_has_its_directory() -> None:
 def test_domains_have_a_full_framing() -> None:
     catalog = load_catalog()
     assert set(catalog.domains) == {
-        "healthcare", "finance", "retail", "legal", "customer-support", "custom",
+        "healthcare",
+        "finance",
+        "retail",
+        "legal",
+        "customer-support",
+        "custom",
     }
     for domain in catalog.domains.values():
         assert domain.title and domain.problem and domain.stakeholders and domain.metric_why

@@ -40,7 +40,12 @@ def test_list_json_is_machine_readable() -> None:
     payload = json.loads(out)
     assert [t["key"] for t in payload["templates"]] == ["ml-pipeline", "rag-system", "ai-feature"]
     assert {d["key"] for d in payload["domains"]} == {
-        "healthcare", "finance", "retail", "legal", "customer-support", "custom",
+        "healthcare",
+        "finance",
+        "retail",
+        "legal",
+        "customer-support",
+        "custom",
     }
     assert all(d["metric"] for d in payload["domains"])
 
@@ -69,8 +74,14 @@ def test_new_derives_destination_from_project_name(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     code, _, err = invoke(
-        "new", "ml-pipeline", "--domain", "finance", "--deploy", "docker",
-        "--data", "project_name=Credit Risk",
+        "new",
+        "ml-pipeline",
+        "--domain",
+        "finance",
+        "--deploy",
+        "docker",
+        "--data",
+        "project_name=Credit Risk",
     )
     assert code == 0, err
     assert (tmp_path / "credit-risk" / ".git").is_dir()
@@ -82,8 +93,13 @@ def test_answers_file_and_data_precedence(tmp_path: Path) -> None:
     answers.write_text("domain: retail\ndeploy_target: docker\nlicense: Apache-2.0\n")
     dest = tmp_path / "shop"
     code, _, err = invoke(
-        "new", "ai-feature", str(dest), "--answers-file", str(answers),
-        "--data", "license=BSD-3-Clause",
+        "new",
+        "ai-feature",
+        str(dest),
+        "--answers-file",
+        str(answers),
+        "--data",
+        "license=BSD-3-Clause",
     )
     assert code == 0, err
     recorded = yaml.safe_load((dest / ".copier-answers.yml").read_text())
@@ -99,22 +115,54 @@ def test_license_none_renders_no_license_file(tmp_path: Path) -> None:
 
 
 BAD_INPUT = [
-    pytest.param(["nope"], "unknown template 'nope'", "ml-pipeline, rag-system, ai-feature",
-                 id="unknown-template"),
-    pytest.param(["rag-system", "--domain", "space"], "unknown domain 'space'", "healthcare",
-                 id="unknown-domain"),
-    pytest.param(["rag-system", "--deploy", "heroku"], "unknown deploy target 'heroku'", "docker",
-                 id="unknown-target"),
-    pytest.param(["rag-system", "--data", "project_name=1st"], "invalid project_name",
-                 "must start with a letter", id="bad-project-name"),
-    pytest.param(["rag-system", "--data", "project_slug=Bad-Slug"], "invalid project_slug",
-                 "Python identifier", id="bad-slug"),
-    pytest.param(["rag-system", "--data", "project_slug=class"], "invalid project_slug",
-                 "keyword", id="keyword-slug"),
-    pytest.param(["rag-system", "--data", "author_email=nobody"], "invalid author_email",
-                 "name@example.com", id="bad-email"),
-    pytest.param(["rag-system", "--data", "oops"], "malformed --data 'oops'", "key=value",
-                 id="malformed-data"),
+    pytest.param(
+        ["nope"],
+        "unknown template 'nope'",
+        "ml-pipeline, rag-system, ai-feature",
+        id="unknown-template",
+    ),
+    pytest.param(
+        ["rag-system", "--domain", "space"],
+        "unknown domain 'space'",
+        "healthcare",
+        id="unknown-domain",
+    ),
+    pytest.param(
+        ["rag-system", "--deploy", "heroku"],
+        "unknown deploy target 'heroku'",
+        "docker",
+        id="unknown-target",
+    ),
+    pytest.param(
+        ["rag-system", "--data", "project_name=1st"],
+        "invalid project_name",
+        "must start with a letter",
+        id="bad-project-name",
+    ),
+    pytest.param(
+        ["rag-system", "--data", "project_slug=Bad-Slug"],
+        "invalid project_slug",
+        "Python identifier",
+        id="bad-slug",
+    ),
+    pytest.param(
+        ["rag-system", "--data", "project_slug=class"],
+        "invalid project_slug",
+        "keyword",
+        id="keyword-slug",
+    ),
+    pytest.param(
+        ["rag-system", "--data", "author_email=nobody"],
+        "invalid author_email",
+        "name@example.com",
+        id="bad-email",
+    ),
+    pytest.param(
+        ["rag-system", "--data", "oops"],
+        "malformed --data 'oops'",
+        "key=value",
+        id="malformed-data",
+    ),
 ]
 
 
@@ -184,5 +232,7 @@ def test_no_terminal_names_missing_answers(tmp_path: Path) -> None:
 
 def test_all_required_answers_given_without_defaults(tmp_path: Path) -> None:
     dest = tmp_path / "d"
-    code, _, err = invoke("new", "rag-system", str(dest), "--domain", "finance", "--deploy", "docker")
+    code, _, err = invoke(
+        "new", "rag-system", str(dest), "--domain", "finance", "--deploy", "docker"
+    )
     assert code == 0, err

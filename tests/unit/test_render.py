@@ -97,7 +97,10 @@ def test_local_directory_version_is_a_content_hash(tmp_path: Path) -> None:
 
 
 def test_missing_source_is_a_usage_error(tmp_path: Path) -> None:
-    with pytest.raises(TemplateSourceError, match="does not exist"), open_source(str(tmp_path / "x")):
+    with (
+        pytest.raises(TemplateSourceError, match="does not exist"),
+        open_source(str(tmp_path / "x")),
+    ):
         pass
 
 
@@ -119,7 +122,11 @@ def test_failed_render_removes_created_parents(tmp_path: Path) -> None:
     src = build_file_tree(tmp_path / "tpl", spec)
     with open_source(str(src)) as source, pytest.raises(Exception, match="rendering failed"):
         render_project(
-            source, tmp_path / "a" / "b" / "out", {}, defaults=True, interactive=False,
+            source,
+            tmp_path / "a" / "b" / "out",
+            {},
+            defaults=True,
+            interactive=False,
             cwd=tmp_path,
         )
     assert not (tmp_path / "a").exists()
@@ -135,9 +142,21 @@ def test_interrupted_render_leaves_nothing(tmp_path: Path, sig: signal.Signals) 
     src = build_file_tree(tmp_path / "tpl", spec)
     dest = tmp_path / "out"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "scaffold", "new", "tiny", str(dest), "--source", str(src),
-         "--defaults"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ},
+        [
+            sys.executable,
+            "-m",
+            "scaffold",
+            "new",
+            "tiny",
+            str(dest),
+            "--source",
+            str(src),
+            "--defaults",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ},
     )
     deadline = time.monotonic() + 30
     while not list(tmp_path.glob(f"{TEMP_PREFIX}*")):
