@@ -43,6 +43,11 @@ class CheckResult:
     fix: str
     details: tuple[Finding, ...] = ()
 
+    @property
+    def passed(self) -> bool:
+        """True when the check passed."""
+        return self.status is Status.PASS
+
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON form of the result."""
         return {
