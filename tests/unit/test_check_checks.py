@@ -29,7 +29,9 @@ def result_of(repo: Path, check_id: str) -> CheckResult:
 
 def test_complete_repository_passes_every_check(tmp_path: Path) -> None:
     report = run_checks(build_repo(tmp_path / "repo"))
-    failing = {r.id: [d.message for d in r.details] for r in report.results if not r.status == "pass"}
+    failing = {
+        r.id: [d.message for d in r.details] for r in report.results if r.status is not Status.PASS
+    }
     assert failing == {}
     assert report.ok
     assert [r.id for r in report.results] == list(registered_checks())
@@ -80,9 +82,18 @@ BROKEN = [
         id="SC102:no-summary",
     ),
     pytest.param(
-        Broken("SC102", {"README.md": README.replace("A retrieval-augmented assistant that "
-                         "answers questions about contracts with citations,\nevaluated on a "
-                         "labelled set of two hundred questions.\n", "")}, "empty"),
+        Broken(
+            "SC102",
+            {
+                "README.md": README.replace(
+                    "A retrieval-augmented assistant that "
+                    "answers questions about contracts with citations,\nevaluated on a "
+                    "labelled set of two hundred questions.\n",
+                    "",
+                )
+            },
+            "empty",
+        ),
         id="SC102:empty-summary",
     ),
     pytest.param(
@@ -104,18 +115,26 @@ BROKEN = [
     pytest.param(
         Broken(
             "SC106",
-            {"README.md": README.replace(
-                "Chunk size mattered",
-                "<!-- scaffold:lessons-prompt: replace this section, then delete this line. -->\n"
-                "What surprised you? Chunk size mattered",
-            )},
+            {
+                "README.md": README.replace(
+                    "Chunk size mattered",
+                    "<!-- scaffold:lessons-prompt: replace this, then delete this line. -->\n"
+                    "What surprised you? Chunk size mattered",
+                )
+            },
             "README.md:30",
         ),
         id="SC106:template-prompt",
     ),
     pytest.param(
-        Broken("SC106", {"README.md": README.split("## Lessons learned")[0]
-                         + "## Lessons learned\n\n<!-- to do -->\n"}, "empty"),
+        Broken(
+            "SC106",
+            {
+                "README.md": README.split("## Lessons learned")[0]
+                + "## Lessons learned\n\n<!-- to do -->\n"
+            },
+            "empty",
+        ),
         id="SC106:empty-lessons",
     ),
     pytest.param(
@@ -148,43 +167,78 @@ BROKEN = [
         Broken("SC303", {"src/app/aws.py": 'KEY = "AKIAZ7QW3RT5YU8IO2PL"\n'}, "src/app/aws.py:1"),
         id="SC303:aws-key",
     ),
-    pytest.param(Broken("SC401", {".github/workflows/ci.yml": None}, "no workflow"),
-                 id="SC401:no-workflow"),
     pytest.param(
-        Broken("SC402", {".github/workflows/ci.yml": PASSING[".github/workflows/ci.yml"].replace(
-            "make test", "make lint")}, "pytest"),
+        Broken("SC401", {".github/workflows/ci.yml": None}, "no workflow"), id="SC401:no-workflow"
+    ),
+    pytest.param(
+        Broken(
+            "SC402",
+            {
+                ".github/workflows/ci.yml": PASSING[".github/workflows/ci.yml"].replace(
+                    "make test", "make lint"
+                )
+            },
+            "pytest",
+        ),
         id="SC402:lint-only",
     ),
     pytest.param(
-        Broken("SC403", {".github/workflows/ci.yml": PASSING[".github/workflows/ci.yml"].replace(
-            "    runs-on: ubuntu-latest\n", "")}, "runs-on"),
+        Broken(
+            "SC403",
+            {
+                ".github/workflows/ci.yml": PASSING[".github/workflows/ci.yml"].replace(
+                    "    runs-on: ubuntu-latest\n", ""
+                )
+            },
+            "runs-on",
+        ),
         id="SC403:actionlint",
     ),
     pytest.param(Broken("SC404", {"Dockerfile": None}, "no Dockerfile"), id="SC404:none"),
     pytest.param(
-        Broken("SC405", {"Dockerfile": PASSING["Dockerfile"].replace("USER 1000\n", "")},
-               "no USER"),
+        Broken(
+            "SC405", {"Dockerfile": PASSING["Dockerfile"].replace("USER 1000\n", "")}, "no USER"
+        ),
         id="SC405:no-user",
     ),
     pytest.param(
-        Broken("SC405", {"Dockerfile": PASSING["Dockerfile"].replace("USER 1000", "USER root")},
-               "Dockerfile:8"),
+        Broken(
+            "SC405",
+            {"Dockerfile": PASSING["Dockerfile"].replace("USER 1000", "USER root")},
+            "Dockerfile:8",
+        ),
         id="SC405:root",
     ),
     pytest.param(
-        Broken("SC405", {"Dockerfile": "FROM python:3.11-slim AS build\nUSER 1000\n\n"
-                         "FROM python:3.11-slim\nCMD [\"python\"]\n"}, "no USER"),
+        Broken(
+            "SC405",
+            {
+                "Dockerfile": "FROM python:3.11-slim AS build\nUSER 1000\n\n"
+                'FROM python:3.11-slim\nCMD ["python"]\n'
+            },
+            "no USER",
+        ),
         id="SC405:user-only-in-build-stage",
     ),
     pytest.param(
-        Broken("SC406", {"Dockerfile": PASSING["Dockerfile"].replace(
-            "python:3.11-slim AS build", "python:latest AS build")}, "DL3007"),
+        Broken(
+            "SC406",
+            {
+                "Dockerfile": PASSING["Dockerfile"].replace(
+                    "python:3.11-slim AS build", "python:latest AS build"
+                )
+            },
+            "DL3007",
+        ),
         id="SC406:hadolint",
     ),
     pytest.param(Broken("SC501", {"tests/test_core.py": None}, "no test"), id="SC501:no-tests"),
     pytest.param(
-        Broken("SC502", {"tests/test_more.py": "def test_ok():\n    assert True\n"},
-               "tests/test_more.py:1"),
+        Broken(
+            "SC502",
+            {"tests/test_more.py": "def test_ok():\n    assert True\n"},
+            "tests/test_more.py:1",
+        ),
         id="SC502:assert-true",
     ),
     pytest.param(
@@ -192,13 +246,22 @@ BROKEN = [
         id="SC502:pass",
     ),
     pytest.param(
-        Broken("SC502", {"tests/test_more.py": "class TestX:\n    def test_no(self):\n"
-                         "        x = 1\n        assert False\n"}, "always fails"),
+        Broken(
+            "SC502",
+            {
+                "tests/test_more.py": "class TestX:\n    def test_no(self):\n"
+                "        x = 1\n        assert False\n"
+            },
+            "always fails",
+        ),
         id="SC502:assert-false",
     ),
     pytest.param(
-        Broken("SC503", {"src/app/load.py": 'DATA = "/home/alice/data/corpus.csv"\n'},
-               "src/app/load.py:1"),
+        Broken(
+            "SC503",
+            {"src/app/load.py": 'DATA = "/home/alice/data/corpus.csv"\n'},
+            "src/app/load.py:1",
+        ),
         id="SC503:home",
     ),
     pytest.param(
@@ -210,12 +273,16 @@ BROKEN = [
         id="SC503:macos-fstring",
     ),
     pytest.param(
-        Broken("SC601", {".copier-answers.yml": "_scaffold_source: bundled\n"
-                         "_scaffold_version: 0.0.1\n"}, ".copier-answers.yml:2"),
+        Broken(
+            "SC601",
+            {".copier-answers.yml": "_scaffold_source: bundled\n_scaffold_version: 0.0.1\n"},
+            ".copier-answers.yml:2",
+        ),
         id="SC601:behind",
     ),
-    pytest.param(Broken("SC602", after=_dirty_source, expect="src/app/core.py"),
-                 id="SC602:stale-report"),
+    pytest.param(
+        Broken("SC602", after=_dirty_source, expect="src/app/core.py"), id="SC602:stale-report"
+    ),
 ]
 
 
@@ -239,15 +306,18 @@ def test_missing_prerequisite_skips_dependent_checks(tmp_path: Path) -> None:
     repo = build_repo(tmp_path / "repo", {"Dockerfile": None})
     report = run_checks(repo, select=["SC405", "SC406"])
     assert [(r.id, r.status) for r in report.results] == [
-        ("SC405", Status.SKIP), ("SC406", Status.SKIP)
+        ("SC405", Status.SKIP),
+        ("SC406", Status.SKIP),
     ]
     assert "SC404" in report.results[0].details[0].message
 
 
 def test_intro_paragraph_counts_as_summary(tmp_path: Path) -> None:
-    intro = ("A retrieval-augmented assistant that answers questions about contracts, "
-             "with citations for every answer, evaluated on two hundred labelled questions "
-             "drawn from public agreements, served by a small API and a container image.\n")
+    intro = (
+        "A retrieval-augmented assistant that answers questions about contracts, "
+        "with citations for every answer, evaluated on two hundred labelled questions "
+        "drawn from public agreements, served by a small API and a container image.\n"
+    )
     readme = _without_section("Executive summary").replace(
         "# Legal assistant\n", f"# Legal assistant\n\n{intro}"
     )

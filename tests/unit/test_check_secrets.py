@@ -20,7 +20,9 @@ from scaffold.cli import app
 
 # Built at run time so that this file itself holds no key a scanner would report.
 AWS_KEY = "AKIA" + "Z7QW3RT5YU8IO2PL"
-PRIVATE_KEY = "-----BEGIN RSA " + "PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\n"
+PRIVATE_KEY = (
+    "-----BEGIN RSA " + "PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\n"
+)
 
 
 def _plant_and_remove(repo: Path) -> str:
