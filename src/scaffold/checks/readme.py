@@ -157,11 +157,11 @@ def readme_lessons(repo: Repo) -> list[Finding]:
 )
 def readme_deployment(repo: Repo) -> list[Finding]:
     """Pass on a deployment section with prose or a link to a hosted app or demo."""
-    doc = _doc(repo)
-    if not _section_findings(repo, "deployment", "deployment", '"Deployment"'):
-        return []
-    for line in doc.lines:
+    problems = _section_findings(
+        repo, "deployment", "deployment", '"Deployment"; or a link to a live demo'
+    )
+    for line in _doc(repo).lines if problems else []:
         for url in _URL.findall(line):
             if _APP_HOSTS.match(url) or _DEMO_WORDS.search(line):
                 return []
-    return [Finding('no "Deployment" section and no link to a live demo', repo.readme)]
+    return problems
