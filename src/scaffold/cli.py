@@ -214,6 +214,51 @@ def _relative(path: Path) -> str:
         return str(path)
 
 
+class CheckFormat(StrEnum):
+    """Output formats of ``scaffold check``."""
+
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+@app.command()
+def check(
+    path: Annotated[
+        Path, typer.Argument(help="Repository to check (default: the current directory).")
+    ] = Path(),
+    fmt: Annotated[
+        CheckFormat, typer.Option("--format", help="Output format; markdown suits a PR comment.")
+    ] = CheckFormat.text,
+    select: Annotated[
+        list[str] | None,
+        typer.Option(help="Run only these check ids or prefixes, e.g. SC1,SC303 (repeatable)."),
+    ] = None,
+    ignore: Annotated[
+        list[str] | None,
+        typer.Option(help="Leave out these check ids or prefixes (repeatable)."),
+    ] = None,
+) -> None:
+    """Audit a repository against the portfolio checklist.
+
+    Exit 0 when every check passes, 3 when one fails or cannot run, 2 on bad usage.
+    Example: scaffold check ./legal-assistant --format markdown --ignore SC106
+    """
+    from scaffold.check import run_checks
+    from scaffold.checks import formats
+
+    with _handle_errors():
+        report = run_checks(path, select=select or [], ignore=ignore or [])
+    render = {
+        CheckFormat.text: formats.to_text,
+        CheckFormat.json: formats.to_json,
+        CheckFormat.markdown: formats.to_markdown,
+    }[fmt]
+    typer.echo(render(report).rstrip("\n"))
+    if not report.ok:
+        raise typer.Exit(3)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -97,6 +97,18 @@ class DestinationExistsError(UsageError):
         )
 
 
+class UnknownCheckError(UsageError):
+    """A ``--select`` / ``--ignore`` value names no check."""
+
+    def __init__(self, selector: str, available: Iterable[str]) -> None:
+        self.selector = selector
+        self.available = list(available)
+        super().__init__(
+            f"unknown check id {selector!r}",
+            f"use an id or a prefix of one: {', '.join(self.available)}",
+        )
+
+
 class TemplateSourceError(UsageError):
     """The template source cannot be found or read."""
 
