@@ -34,12 +34,29 @@ def test_installed_wheel_generates_a_repo(tmp_path: Path) -> None:
 
     venv = tmp_path / "venv"
     _run(UV, "venv", "--quiet", "--python", sys.executable, str(venv), cwd=tmp_path)
-    _run(UV, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"), str(wheel),
-         cwd=tmp_path)
+    _run(
+        UV,
+        "pip",
+        "install",
+        "--quiet",
+        "--python",
+        str(venv / "bin" / "python"),
+        str(wheel),
+        cwd=tmp_path,
+    )
     work = tmp_path / "elsewhere"
     work.mkdir()
-    _run(str(venv / "bin" / "scaffold"), "new", "ai-feature", "made-by-wheel", "--domain",
-         "retail", "--deploy", "docker", cwd=work)
+    _run(
+        str(venv / "bin" / "scaffold"),
+        "new",
+        "ai-feature",
+        "made-by-wheel",
+        "--domain",
+        "retail",
+        "--deploy",
+        "docker",
+        cwd=work,
+    )
     answers = (work / "made-by-wheel" / ".copier-answers.yml").read_text()
     assert "_src_path: scaffold:bundled" in answers
     assert "domain: retail" in answers
