@@ -166,6 +166,9 @@ def new(
     from scaffold.sources import open_source
 
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    if template is not None and dest is None and ("/" in template or template.startswith(".")):
+        # `scaffold new ./my-repo`: a path alone is the destination; the template is asked.
+        template, dest = None, Path(template)
     interactive = _is_interactive()
     with _handle_errors():
         answers: dict[str, Any] = load_answers_file(answers_file) if answers_file else {}

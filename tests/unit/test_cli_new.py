@@ -236,3 +236,10 @@ def test_all_required_answers_given_without_defaults(tmp_path: Path) -> None:
         "new", "rag-system", str(dest), "--domain", "finance", "--deploy", "docker"
     )
     assert code == 0, err
+
+
+def test_a_path_alone_is_the_destination(tmp_path: Path) -> None:
+    dest = tmp_path / "only-a-path"
+    code, _, err = invoke("new", str(dest), "--data", "template=rag-system", "--defaults")
+    assert code == 0, err
+    assert (dest / ".git").is_dir()
