@@ -150,7 +150,7 @@ def render_commits(path: Path, rev: str = "HEAD") -> list[RenderCommit]:
     )
     commits = []
     for line in out.splitlines():
-        sha, template, version, source = (line.split(_SEP) + ["", "", ""])[:4]
+        sha, template, version, source = [*line.split(_SEP), "", "", ""][:4]
         if template and version:
             commits.append(RenderCommit(sha, template.strip(), version.strip(), source or None))
     return commits

@@ -80,7 +80,10 @@ def _translate(exc: Exception) -> Exception:
     if m := _CHOICE.match(text):
         choices = [c.strip().strip("'\"") for c in m[3].split(",")]
         return UnknownChoiceError(m[1].replace("_", " "), m[2].strip("'\""), choices)
-    return RenderError(f"rendering failed: {text}", "check the template source and your answers; report a bug if it persists")
+    return RenderError(
+        f"rendering failed: {text}",
+        "check the template source and your answers; report a bug if it persists",
+    )
 
 
 def _record_metadata(project: Path, source: TemplateSource) -> dict[str, Any]:
@@ -200,7 +203,10 @@ def render_project(
         project = tmp / "project"
         stage("render")
         recorded = copier_render(
-            source, project, answers, defaults=defaults or not interactive,
+            source,
+            project,
+            answers,
+            defaults=defaults or not interactive,
             user_defaults=user_defaults,
         )
         if dest is None:
@@ -210,12 +216,16 @@ def render_project(
         stage("commit")
         init_repo(project)
         email = str(recorded.get("author_email") or "")
-        author = None if email in ("", PLACEHOLDER_EMAIL) else Identity(
-            str(recorded.get("author_name")), email
+        author = (
+            None
+            if email in ("", PLACEHOLDER_EMAIL)
+            else Identity(str(recorded.get("author_name")), email)
         )
         commit = commit_all(
             project,
-            render_message(template, source.version, None if source.spec == BUNDLED else source.record),
+            render_message(
+                template, source.version, None if source.spec == BUNDLED else source.record
+            ),
             author=author,
         )
         files = sum(1 for p in project.rglob("*") if p.is_file() and ".git" not in p.parts)
