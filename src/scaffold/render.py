@@ -152,6 +152,8 @@ def copier_render(
             unsafe=source.trusted,
             overwrite=True,
             cleanup_on_error=False,
+            # Without a ref Copier renders a git template's *latest tag*, whatever was asked.
+            vcs_ref=source.commit or "HEAD",
         )
     except UnsafeTemplateError as exc:
         raise UntrustedSourceError(
