@@ -110,7 +110,7 @@ def commit(repo: Path, files: Mapping[str, str | None], message: str = "local ch
     """Apply ``files`` to the work tree of ``repo``, commit everything, return the sha."""
     build_tree(repo, files)
     run_git(repo, "add", "--all")
-    run_git(repo, "commit", "--quiet", "-m", message)
+    run_git(repo, "commit", "--quiet", "--allow-empty", "-m", message)
     return run_git(repo, "rev-parse", "HEAD").strip()
 
 
