@@ -15,12 +15,16 @@ from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
 from scaffold import __version__
 from scaffold.errors import ScaffoldError
+from scaffold.merge_report import FileStatus
+
+if TYPE_CHECKING:
+    from scaffold.update import UpdateReport
 
 app = typer.Typer(
     name="scaffold",
@@ -124,7 +128,7 @@ def list_(
 
 
 @app.command()
-def new(
+def new(  # noqa: PLR0917 - one parameter per command-line option
     template: Annotated[
         str | None,
         typer.Argument(help="Template: ml-pipeline, rag-system or ai-feature (asked if omitted)."),
@@ -197,6 +201,115 @@ def new(
     typer.echo("\nNext steps:")
     for step in (f"cd {rel}", "make setup", "make test", "make run"):
         typer.echo(f"  {step}")
+
+
+@app.command()
+def update(  # noqa: PLR0917 - one parameter per command-line option
+    path: Annotated[
+        Path, typer.Argument(help="The repository to update (default: the current one).")
+    ] = Path(),
+    data: Annotated[
+        list[str] | None,
+        typer.Option("--data", "-d", help="Change an answer, e.g. deploy_target=fly (repeatable)."),
+    ] = None,
+    to: Annotated[
+        str | None,
+        typer.Option("--to", help="Version to update to: a tag, branch or commit of a git source."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would change and conflict; touch nothing.")
+    ] = False,
+    source: Annotated[
+        str | None,
+        typer.Option(help="New template source to record: a local directory or a git URL[@REF]."),
+    ] = None,
+    baseline: Annotated[
+        str | None,
+        typer.Option(help="The pristine render commit to merge from, when none has trailers."),
+    ] = None,
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="Only say whether a newer version exists (exit 3 if so)."),
+    ] = False,
+    trust: Annotated[
+        bool, typer.Option("--trust", help="Allow Copier's unsafe features in --source.")
+    ] = False,
+) -> None:
+    """Pull template changes into a changed repository with git's 3-way merge.
+
+    Exit 0 when the merge is clean or there is nothing to do, 3 when there are conflicts
+    (left as git conflicts: resolve and commit, or `git merge --abort`).
+
+    Example: scaffold update --dry-run
+    """
+    from scaffold.answers import parse_data
+    from scaffold.update import check_for_update, update_project
+
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    with _handle_errors():
+        if check:
+            found = check_for_update(path, source=source, to=to, trust=trust)
+        else:
+            answers = parse_data(data or [])
+            status = _status("Updating")
+            try:
+                report = update_project(
+                    path,
+                    data=answers,
+                    to=to,
+                    source=source,
+                    baseline=baseline,
+                    dry_run=dry_run,
+                    trust=trust,
+                    interactive=_is_interactive(),
+                )
+            finally:
+                if status is not None:
+                    status.stop()
+    if check:
+        if found.newer:
+            typer.echo(
+                f"A newer {found.template} template is available: {found.available_version} "
+                f"(recorded: {found.recorded_version}). Run `scaffold update`."
+            )
+            raise typer.Exit(3)
+        typer.echo(f"{found.template} template is up to date ({found.recorded_version}).")
+        return
+    _print_update(report)
+    if report.conflicts:
+        raise typer.Exit(3)
+
+
+def _print_update(report: UpdateReport) -> None:
+    """Print an update report: a heading, one row per file, and what to do next."""
+    if report.up_to_date:
+        typer.echo(
+            f"Already up to date: {report.template} {report.new_version} "
+            f"(render commit {report.baseline[:10]})."
+        )
+        return
+    verb = "Would update" if report.dry_run else "Updated"
+    typer.echo(
+        f"{verb} {report.template} template {report.old_version} -> {report.new_version}"
+        + (" (dry run: nothing was changed)" if report.dry_run else "")
+    )
+    width = max((len(row.status.value) for row in report.files), default=0)
+    for row in report.files:
+        note = f"  ({row.note})" if row.note else ""
+        typer.echo(f"  {row.status.value:<{width}}  {row.path}{note}")
+    conflicted = sum(1 for row in report.files if row.status is FileStatus.CONFLICTED)
+    if report.dry_run:
+        tail = (
+            f"{conflicted} file(s) would conflict." if conflicted else "The merge would be clean."
+        )
+        typer.echo(f"\n{tail} Run without --dry-run to apply it.")
+    elif report.conflicts:
+        typer.echo(
+            f"\n{conflicted} file(s) conflict. Resolve them, `git add` and `git commit`; "
+            "or undo the update with `git merge --abort`."
+        )
+    else:
+        typer.echo(f"\nMerged as {report.merge[:10] if report.merge else '?'}.")
 
 
 def _status(label: str) -> Any:

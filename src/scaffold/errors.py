@@ -133,3 +133,26 @@ class GitError(ScaffoldError):
             f"git {' '.join(args)} failed: {stderr.strip() or 'no message'}",
             "check that git is installed and that the repository is not in use",
         )
+
+
+class DirtyWorkTreeError(UsageError):
+    """The work tree has uncommitted or untracked files; an update would mix with them."""
+
+    def __init__(self, paths: Iterable[str]) -> None:
+        self.paths = list(paths)
+        shown = ", ".join(self.paths[:10]) + (" ..." if len(self.paths) > 10 else "")
+        super().__init__(
+            f"the work tree has uncommitted changes: {shown}",
+            "commit or stash them (untracked files too), then run scaffold update again",
+        )
+
+
+class NoRenderCommitError(UsageError):
+    """No pristine render commit is reachable from HEAD."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "no pristine render commit (with Scaffold-Template trailers) in the history of HEAD",
+            "if the repo was made by `copier copy` or its history was rewritten, name the commit "
+            "that holds the template's unchanged output: scaffold update --baseline REV",
+        )

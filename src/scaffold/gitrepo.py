@@ -1,13 +1,15 @@
-"""Git plumbing: init, render commits with trailers, and reading them back.
+"""Git plumbing: init, render commits with trailers, reading them back, worktrees and merges.
 
 Every render scaffold makes is committed as a *pristine render commit*: the template's
 output and nothing else, with trailers that name the template, its version and its source.
-``scaffold update`` finds these commits again by their trailers.
+``scaffold update`` finds these commits again by their trailers, renders the new version in a
+temporary worktree and merges it.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -40,16 +42,16 @@ class RenderCommit:
     source: str | None
 
 
-def git(
+def git_run(
     args: list[str],
     cwd: Path,
     *,
     env: Mapping[str, str] | None = None,
     stdin: str | None = None,
-) -> str:
-    """Run ``git ARGS`` in ``cwd`` and return its stdout; raise :class:`GitError` on failure."""
+) -> subprocess.CompletedProcess[str]:
+    """Run ``git ARGS`` in ``cwd`` and return the finished process, whatever its exit code."""
     full_env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", **(env or {})}
-    proc = subprocess.run(
+    return subprocess.run(
         ["git", *args],
         cwd=cwd,
         env=full_env,
@@ -58,6 +60,17 @@ def git(
         text=True,
         check=False,
     )
+
+
+def git(
+    args: list[str],
+    cwd: Path,
+    *,
+    env: Mapping[str, str] | None = None,
+    stdin: str | None = None,
+) -> str:
+    """Run ``git ARGS`` in ``cwd`` and return its stdout; raise :class:`GitError` on failure."""
+    proc = git_run(args, cwd, env=env, stdin=stdin)
     if proc.returncode != 0:
         raise GitError(args, proc.stderr or proc.stdout)
     return proc.stdout
@@ -132,10 +145,138 @@ def render_commits(path: Path, rev: str = "HEAD") -> list[RenderCommit]:
     fmt = _SEP.join(
         ["%H", *[f"%(trailers:key={key},valueonly,separator=%x2C)" for key in _TRAILER_KEYS]]
     )
-    out = git(["log", f"--format={fmt}", f"--grep=^{TRAILER_TEMPLATE}: ", rev], path)
+    out = git(
+        ["log", "--date-order", f"--format={fmt}", f"--grep=^{TRAILER_TEMPLATE}: ", rev], path
+    )
     commits = []
     for line in out.splitlines():
         sha, template, version, source = [*line.split(_SEP), "", "", ""][:4]
         if template and version:
             commits.append(RenderCommit(sha, template.strip(), version.strip(), source or None))
     return commits
+
+
+_IN_PROGRESS = {
+    "MERGE_HEAD": "a merge",
+    "CHERRY_PICK_HEAD": "a cherry-pick",
+    "REVERT_HEAD": "a revert",
+    "rebase-merge": "a rebase",
+    "rebase-apply": "a rebase",
+}
+
+
+def toplevel(path: Path) -> Path | None:
+    """Return the root of the work tree holding ``path``, or None outside a repository."""
+    proc = git_run(["rev-parse", "--show-toplevel"], path)
+    return Path(proc.stdout.strip()) if proc.returncode == 0 and proc.stdout.strip() else None
+
+
+def operation_in_progress(path: Path) -> str | None:
+    """Name the merge, rebase, cherry-pick or revert in progress in ``path``, if any."""
+    args = ["rev-parse"]
+    for name in _IN_PROGRESS:
+        args += ["--git-path", name]
+    found = git(args, path).splitlines()
+    for name, where in zip(_IN_PROGRESS, found, strict=True):
+        if (path / where).exists():
+            return _IN_PROGRESS[name]
+    return None
+
+
+def dirty_paths(path: Path) -> list[str]:
+    """Return the changed, staged and untracked (not ignored) paths of the work tree."""
+    out = git(["status", "--porcelain=v1", "-z", "--untracked-files=all"], path)
+    entries = out.split("\0")
+    paths: list[str] = []
+    skip = False
+    for entry in entries:
+        if skip or not entry:
+            skip = False
+            continue
+        paths.append(entry[3:])
+        skip = entry[0] in "RC"
+    return paths
+
+
+def resolve_commit(path: Path, rev: str) -> str | None:
+    """Return the full sha of the commit ``rev`` names, or None when there is none."""
+    proc = git_run(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], path)
+    return proc.stdout.strip() if proc.returncode == 0 else None
+
+
+def is_ancestor(path: Path, ancestor: str, rev: str) -> bool:
+    """Whether ``ancestor`` is reachable from ``rev`` (or is ``rev``)."""
+    return git_run(["merge-base", "--is-ancestor", ancestor, rev], path).returncode == 0
+
+
+def tree_of(path: Path, rev: str) -> str:
+    """Return the tree sha of ``rev``."""
+    return git(["rev-parse", f"{rev}^{{tree}}"], path).strip()
+
+
+def show_file(path: Path, rev: str, file: str) -> str | None:
+    """Return the content of ``file`` at ``rev``, or None when it does not exist there."""
+    proc = git_run(["show", f"{rev}:{file}"], path)
+    return proc.stdout if proc.returncode == 0 else None
+
+
+def diff_names(path: Path, old: str, new: str) -> dict[str, str]:
+    """Map each path that differs between two trees to its status letter (A, M, D, T)."""
+    out = git(["diff", "--name-status", "--no-renames", "-z", old, new], path)
+    fields = out.split("\0")
+    return {fields[i + 1]: fields[i][0] for i in range(0, len(fields) - 1, 2) if fields[i]}
+
+
+def worktree_add(repo: Path, dest: Path, rev: str) -> None:
+    """Add a detached worktree at ``dest`` on ``rev`` with nothing checked out or staged."""
+    git(["worktree", "add", "--detach", "--no-checkout", "--quiet", str(dest), rev], repo)
+    git(["read-tree", "--empty"], dest)
+
+
+def worktree_remove(repo: Path, dest: Path) -> None:
+    """Remove the worktree at ``dest`` and its administrative files; never raises."""
+    git_run(["worktree", "remove", "--force", str(dest)], repo)
+    shutil.rmtree(dest, ignore_errors=True)
+    git_run(["worktree", "prune"], repo)
+
+
+def stage_tree(path: Path) -> str:
+    """Stage every file of the work tree at ``path`` and return the staged tree's sha."""
+    git(["add", "--all"], path)
+    return git(["write-tree"], path).strip()
+
+
+def commit_tree(
+    path: Path, tree: str, parent: str, message: str, *, author: Identity | None = None
+) -> str:
+    """Create a commit of ``tree`` on ``parent`` without moving any ref; return its sha."""
+    env = _identity_env(path, author)
+    return git(["commit-tree", tree, "-p", parent, "-F", "-"], path, env=env, stdin=message).strip()
+
+
+def merge_tree(path: Path, ours: str, theirs: str) -> tuple[str, list[str]]:
+    """Merge two commits in memory: return the merged tree and its unmerged index entries."""
+    args = ["merge-tree", "--write-tree", "-z", "--no-messages", ours, theirs]
+    proc = git_run(args, path)
+    if proc.returncode not in (0, 1):
+        raise GitError(args, proc.stderr)
+    tree, *rest = proc.stdout.split("\0")
+    entries = rest[: rest.index("")] if "" in rest else rest
+    return tree, entries
+
+
+def merge(path: Path, rev: str, message: str) -> list[str]:
+    """Merge ``rev`` into the current branch with a merge commit.
+
+    Returns:
+        The unmerged index entries (``ls-files -u``): empty when the merge was committed,
+        the conflicts otherwise, left in the work tree for the user as ``git merge`` does.
+    """
+    env = {} if _configured_identity(path) else _identity_env(path, None)
+    env = {key: value for key, value in env.items() if key not in os.environ}
+    args = ["merge", "--no-ff", "--no-edit", "--no-verify", "-m", message, rev]
+    proc = git_run(args, path, env=env)
+    entries = [e for e in git(["ls-files", "-u", "-z"], path).split("\0") if e]
+    if proc.returncode != 0 and not entries:
+        raise GitError(args, proc.stderr or proc.stdout)
+    return entries

@@ -97,6 +97,11 @@ def _record_metadata(project: Path, source: TemplateSource) -> dict[str, Any]:
         # Copier records where the template was read from: for the bundled templates that is
         # a path inside one machine's site-packages, meaningless anywhere else.
         text = re.sub(r"(?m)^_src_path: .*$", "_src_path: scaffold:bundled", text)
+    elif source.commit:
+        # A git source is cloned into a temporary directory: record the URL instead, or
+        # every render of the same commit would differ (and `scaffold update` never settle).
+        line = yaml.safe_dump({"_src_path": source.spec}, width=1000).strip()
+        text = re.sub(r"(?m)^_src_path: .*$", lambda _m: line, text)
     path.write_text(
         text.rstrip("\n") + "\n" + yaml.safe_dump(extra, sort_keys=True), encoding="utf-8"
     )
@@ -147,6 +152,8 @@ def copier_render(
             unsafe=source.trusted,
             overwrite=True,
             cleanup_on_error=False,
+            # Without a ref Copier renders a git template's *latest tag*, whatever was asked.
+            vcs_ref=source.commit or "HEAD",
         )
     except UnsafeTemplateError as exc:
         raise UntrustedSourceError(

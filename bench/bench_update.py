@@ -1,0 +1,96 @@
+"""Benchmark: `scaffold update` of a generated repo against `scaffold new` of the same template.
+
+Both run as the installed console script (a fresh process each, as a user runs them). Each
+update starts from a fresh copy of the same generated `rag-system` repo (with a local edit)
+and pulls a small template change from a copy of `templates/` passed as `--source`.
+Prints the median of each and their ratio; the ratio should stay at or below 2.0.
+
+Usage: python bench/bench_update.py [--runs 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCAFFOLD = str(Path(sys.executable).with_name("scaffold"))
+ENV = {
+    **os.environ,
+    "CI": "true",
+    "GIT_AUTHOR_NAME": "bench",
+    "GIT_AUTHOR_EMAIL": "b@e.ch",
+    "GIT_COMMITTER_NAME": "bench",
+    "GIT_COMMITTER_EMAIL": "b@e.ch",
+}
+
+
+def _run(args: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(args, cwd=cwd, env=ENV, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    """Run both commands side by side and print medians and the ratio."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=7)
+    runs = parser.parse_args().runs
+    with tempfile.TemporaryDirectory(prefix="scaffold-bench-") as tmp:
+        work = Path(tmp)
+        source = work / "templates-v2"
+        shutil.copytree(ROOT / "templates", source)
+        readme = source / "_shared" / "README.md.jinja"
+        readme.write_text(readme.read_text() + "\nUpdated by the benchmark's template change.\n")
+        pristine = work / "pristine"
+        subprocess.run(
+            [SCAFFOLD, "new", "rag-system", str(pristine), "--defaults"],
+            env=ENV,
+            check=True,
+            capture_output=True,
+        )
+        with (pristine / "Makefile").open("a") as makefile:
+            makefile.write("\n# a local edit\n")
+        subprocess.run(["git", "commit", "-qam", "local edit"], cwd=pristine, env=ENV, check=True)
+
+        new_times: list[float] = []
+        update_times: list[float] = []
+        for i in range(runs):
+            new_times.append(_run([SCAFFOLD, "new", "rag-system", f"new-{i}", "--defaults"], work))
+            repo = work / f"update-{i}"
+            shutil.copytree(pristine, repo, symlinks=True)
+            update_times.append(_run([SCAFFOLD, "update", "--source", str(source)], repo))
+            log = subprocess.run(
+                ["git", "log", "-1", "--format=%s"],
+                cwd=repo,
+                env=ENV,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+            assert log.startswith("Update rag-system template"), log
+
+    new_median = statistics.median(new_times)
+    update_median = statistics.median(update_times)
+    ratio = update_median / new_median
+    print(f"runs: {runs}")
+    print(
+        f"scaffold new rag-system      median {new_median:.3f}s  "
+        f"(min {min(new_times):.3f}s, max {max(new_times):.3f}s)"
+    )
+    print(
+        f"scaffold update --source     median {update_median:.3f}s  "
+        f"(min {min(update_times):.3f}s, max {max(update_times):.3f}s)"
+    )
+    print(f"ratio update/new: {ratio:.2f} (limit 2.00) {'OK' if ratio <= 2.0 else 'TOO SLOW'}")
+
+
+if __name__ == "__main__":
+    main()
