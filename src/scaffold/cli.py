@@ -128,7 +128,7 @@ def list_(
 
 
 @app.command()
-def new(  # noqa: PLR0917 - one parameter per command-line option
+def new(
     template: Annotated[
         str | None,
         typer.Argument(help="Template: ml-pipeline, rag-system or ai-feature (asked if omitted)."),
@@ -172,7 +172,8 @@ def new(  # noqa: PLR0917 - one parameter per command-line option
     signal.signal(signal.SIGTERM, _raise_interrupt)
     if template is not None and dest is None and ("/" in template or template.startswith(".")):
         # `scaffold new ./my-repo`: a path alone is the destination; the template is asked.
-        template, dest = None, Path(template)
+        dest = Path(template)
+        template = None
     interactive = _is_interactive()
     with _handle_errors():
         answers: dict[str, Any] = load_answers_file(answers_file) if answers_file else {}
@@ -204,7 +205,7 @@ def new(  # noqa: PLR0917 - one parameter per command-line option
 
 
 @app.command()
-def update(  # noqa: PLR0917 - one parameter per command-line option
+def update(
     path: Annotated[
         Path, typer.Argument(help="The repository to update (default: the current one).")
     ] = Path(),

@@ -6,7 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from update_helpers import (
+
+from scaffold.errors import DirtyWorkTreeError, NoRenderCommitError, UsageError
+from scaffold.update import check_for_update, update_project
+from tests.unit.update_helpers import (
     NOTES,
     by_path,
     commit,
@@ -17,9 +20,6 @@ from update_helpers import (
     repo_state,
     run_git,
 )
-
-from scaffold.errors import DirtyWorkTreeError, NoRenderCommitError, UsageError
-from scaffold.update import check_for_update, update_project
 
 pytestmark = pytest.mark.usefixtures("isolated_git")
 

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
-from update_helpers import (
+
+from scaffold.cli import app
+from tests.unit.update_helpers import (
     NOTES,
     commit,
     generate,
@@ -15,8 +17,6 @@ from update_helpers import (
     repo_state,
     run_git,
 )
-
-from scaffold.cli import app
 
 pytestmark = pytest.mark.usefixtures("isolated_git")
 runner = CliRunner()

@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from update_helpers import (
+
+from scaffold.update import update_project
+from tests.unit.update_helpers import (
     V1,
     build_tree,
     commit,
@@ -22,8 +24,6 @@ from update_helpers import (
     isolated_git,  # noqa: F401 - fixture
     read,
 )
-
-from scaffold.update import update_project
 
 pytestmark = pytest.mark.usefixtures("isolated_git")
 
