@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 
-def build_file_tree(root: Path, spec: dict[str, str]) -> Path:
-    """Write ``spec`` (relative path -> text) under ``root`` and return ``root``."""
+def build_file_tree(root: Path, spec: Mapping[str, str | None]) -> Path:
+    """Write ``spec`` (relative path -> text; None deletes the file) under ``root``."""
     for rel, text in spec.items():
         path = root / rel
+        if text is None:
+            path.unlink(missing_ok=True)
+            continue
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     return root

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from scaffold import __version__
+from tests.helpers import build_file_tree as write_tree
 
 #: A committed date in the past, so that files touched during a test are newer.
 PAST = "2024-01-02T03:04:05+00:00"
@@ -141,17 +142,6 @@ def git(repo: Path, *args: str) -> str:
     return subprocess.run(
         ["git", *args], cwd=repo, check=True, capture_output=True, text=True
     ).stdout
-
-
-def write_tree(root: Path, files: Mapping[str, str | None]) -> None:
-    """Write ``files`` under ``root``; a None value deletes the file."""
-    for rel, text in files.items():
-        path = root / rel
-        if text is None:
-            path.unlink(missing_ok=True)
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
 
 
 def commit(repo: Path, message: str = "change") -> str:

@@ -17,6 +17,7 @@ import pytest
 from scaffold.render import render_project
 from scaffold.sources import open_source
 from scaffold.update import UpdateReport
+from tests.helpers import build_file_tree as build_tree
 
 COPIER_YML = """\
 _subdirectory: "{{ template }}"
@@ -71,18 +72,6 @@ def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
         monkeypatch.setenv(f"GIT_{role}_NAME", "Test User")
         monkeypatch.setenv(f"GIT_{role}_EMAIL", "test@example.com")
     monkeypatch.setenv("CI", "true")
-
-
-def build_tree(root: Path, files: Mapping[str, str | None]) -> Path:
-    """Write ``files`` (relative path -> content; None means absent) under ``root``."""
-    for rel, content in files.items():
-        path = root / rel
-        if content is None:
-            path.unlink(missing_ok=True)
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content, encoding="utf-8")
-    return root
 
 
 def make_template(root: Path, changes: Mapping[str, str | None] | None = None) -> Path:
