@@ -48,7 +48,7 @@ def _err(text: str) -> None:
 
 
 @contextmanager
-def _handle_errors() -> Iterator[None]:
+def _handle_errors(interrupted: str = "nothing was written") -> Iterator[None]:
     """Map expected failures to a message and an exit code; never show a traceback."""
     try:
         yield
@@ -58,7 +58,7 @@ def _handle_errors() -> Iterator[None]:
             _err(f"hint: {exc.hint}")
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
-        _err("error: interrupted; nothing was written")
+        _err(f"error: interrupted; {interrupted}")
         raise typer.Exit(130) from None
 
 
@@ -374,6 +374,11 @@ def check(
     typer.echo(render(report).rstrip("\n"))
     if not report.ok:
         raise typer.Exit(3)
+
+
+from scaffold.cli_cohort import cohort_app  # noqa: E402 - the group needs `app` helpers above
+
+app.add_typer(cohort_app, name="cohort")
 
 
 def main() -> None:
