@@ -32,8 +32,10 @@ test: lint ## Lint, then the whole suite: unit, template matrix, end-to-end
 test-fast: setup ## Unit and template tests only (no end-to-end installs)
 	$(BIN)/pytest -n 2 -p no:cacheprovider -m "not e2e" $(PYTEST_ARGS)
 
-bench: setup ## Benchmarks: CLI start-up and render speed against plain copier
+bench: setup ## Benchmarks: start-up, render, update and cohort speed
 	PATH="$(BIN):$$PATH" $(BIN)/python bench/bench_cli.py
+	PATH="$(BIN):$$PATH" $(BIN)/python bench/bench_update.py
+	PATH="$(BIN):$$PATH" $(BIN)/python bench/bench_cohort.py
 
 demo: setup ## Generate one repo per template into demo/ and run each one's tests
 	@rm -rf $(DEMO) && mkdir -p $(DEMO)
