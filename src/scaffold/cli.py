@@ -180,20 +180,18 @@ def new(
         answers.update(parse_data(data or []))
         flags = {"template": template, "domain": domain, "deploy_target": deploy}
         answers.update({k: v for k, v in flags.items() if v is not None})
-        with open_source(source, trust=trust) as src:
-            status = None if interactive else _status("Rendering")
-            try:
-                result = render_project(
-                    src,
-                    dest,
-                    answers,
-                    defaults=defaults,
-                    interactive=interactive,
-                    cwd=Path.cwd(),
-                )
-            finally:
-                if status is not None:
-                    status.stop()
+        with (
+            open_source(source, trust=trust) as src,
+            _spinner("Rendering", enabled=not interactive),
+        ):
+            result = render_project(
+                src,
+                dest,
+                answers,
+                defaults=defaults,
+                interactive=interactive,
+                cwd=Path.cwd(),
+            )
     rel = _relative(result.path)
     typer.echo(
         f"Created {rel}: {result.template} {result.version}, {result.files} files, "
@@ -252,8 +250,7 @@ def update(
             found = check_for_update(path, source=source, to=to, trust=trust)
         else:
             answers = parse_data(data or [])
-            status = _status("Updating")
-            try:
+            with _spinner("Updating"):
                 report = update_project(
                     path,
                     data=answers,
@@ -264,9 +261,6 @@ def update(
                     trust=trust,
                     interactive=_is_interactive(),
                 )
-            finally:
-                if status is not None:
-                    status.stop()
     if check:
         if found.newer:
             typer.echo(
@@ -313,15 +307,16 @@ def _print_update(report: UpdateReport) -> None:
         typer.echo(f"\nMerged as {report.merge[:10] if report.merge else '?'}.")
 
 
-def _status(label: str) -> Any:
-    """Start a spinner on stderr when it is a terminal; return it (or None)."""
-    if not sys.stderr.isatty():
-        return None
+@contextmanager
+def _spinner(label: str, *, enabled: bool = True) -> Iterator[None]:
+    """Show a spinner on stderr while the block runs, when stderr is a terminal."""
+    if not (enabled and sys.stderr.isatty()):
+        yield
+        return
     from rich.console import Console
 
-    status = Console(stderr=True).status(f"{label}...")
-    status.start()
-    return status
+    with Console(stderr=True).status(f"{label}..."):
+        yield
 
 
 def _relative(path: Path) -> str:
