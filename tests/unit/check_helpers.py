@@ -7,7 +7,6 @@ it cannot clash with a ``conftest.py`` another part of the suite adds.
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 
 from scaffold import __version__
 from tests.helpers import build_file_tree as write_tree
+from tests.helpers import git
 
 #: A committed date in the past, so that files touched during a test are newer.
 PAST = "2024-01-02T03:04:05+00:00"
@@ -135,13 +135,6 @@ def git_isolation(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         monkeypatch.setenv(f"GIT_{role}_NAME", "Test Owner")
         monkeypatch.setenv(f"GIT_{role}_EMAIL", "owner@example.com")
         monkeypatch.setenv(f"GIT_{role}_DATE", PAST)
-
-
-def git(repo: Path, *args: str) -> str:
-    """Run git in ``repo`` and return its stdout."""
-    return subprocess.run(
-        ["git", *args], cwd=repo, check=True, capture_output=True, text=True
-    ).stdout
 
 
 def commit(repo: Path, message: str = "change") -> str:

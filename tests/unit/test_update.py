@@ -14,14 +14,11 @@ from tests.unit.update_helpers import (
     by_path,
     commit,
     generate,
-    isolated_git,  # noqa: F401 - fixture
     make_template,
     read,
     repo_state,
     run_git,
 )
-
-pytestmark = pytest.mark.usefixtures("isolated_git")
 
 
 @pytest.fixture

@@ -12,13 +12,11 @@ from tests.unit.update_helpers import (
     NOTES,
     commit,
     generate,
-    isolated_git,  # noqa: F401 - fixture
     make_template,
     repo_state,
     run_git,
 )
 
-pytestmark = pytest.mark.usefixtures("isolated_git")
 runner = CliRunner()
 
 

@@ -11,7 +11,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,11 +20,8 @@ from tests.unit.update_helpers import (
     build_tree,
     commit,
     generate,
-    isolated_git,  # noqa: F401 - fixture
     read,
 )
-
-pytestmark = pytest.mark.usefixtures("isolated_git")
 
 FILES = ("a.txt", "b.txt", "c.txt")
 BASE = {name: "".join(f"{name} {n}\n" for n in range(1, 7)) for name in FILES}

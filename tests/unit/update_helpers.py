@@ -8,16 +8,14 @@ render different files. Files are plain text unless their name ends in ``.jinja`
 from __future__ import annotations
 
 import hashlib
-import subprocess
 from collections.abc import Mapping
 from pathlib import Path
-
-import pytest
 
 from scaffold.render import render_project
 from scaffold.sources import open_source
 from scaffold.update import UpdateReport
 from tests.helpers import build_file_tree as build_tree
+from tests.helpers import git as run_git
 
 COPIER_YML = """\
 _subdirectory: "{{ template }}"
@@ -61,19 +59,6 @@ V1: dict[str, str] = {
 }
 
 
-@pytest.fixture
-def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run git with an empty global config, no system config and a fixed identity."""
-    config = tmp_path_factory.mktemp("gitconfig") / "config"
-    config.write_text("")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for role in ("AUTHOR", "COMMITTER"):
-        monkeypatch.setenv(f"GIT_{role}_NAME", "Test User")
-        monkeypatch.setenv(f"GIT_{role}_EMAIL", "test@example.com")
-    monkeypatch.setenv("CI", "true")
-
-
 def make_template(root: Path, changes: Mapping[str, str | None] | None = None) -> Path:
     """Build the throwaway template at ``root``: version 1 with ``changes`` applied."""
     return build_tree(root, {**V1, **(changes or {})})
@@ -86,13 +71,6 @@ def generate(source: Path | str, dest: Path, **answers: str) -> Path:
             src, dest, dict(answers), defaults=True, interactive=False, cwd=dest.parent
         )
     return result.path
-
-
-def run_git(repo: Path, *args: str) -> str:
-    """Run git in ``repo`` and return its stdout (the test fails if git does)."""
-    return subprocess.run(
-        ["git", *args], cwd=repo, check=True, capture_output=True, text=True
-    ).stdout
 
 
 def commit(repo: Path, files: Mapping[str, str | None], message: str = "local changes") -> str:
