@@ -29,6 +29,7 @@ import yaml
 from typer.testing import CliRunner
 
 from scaffold.catalog import load_catalog
+from scaffold.check import Status, run_checks
 from scaffold.cli import app
 
 pytestmark = pytest.mark.e2e
@@ -260,6 +261,10 @@ def test_entry_command_serves_health_on_the_platform_port(
     body = _serve_health(venv, repo, target, tmp_path / "state")
     assert body["status"] == "ok"
     assert body["environment"] == "production"
+    # The target's files keep the repo passing every portfolio check but the owner's lessons.
+    report = run_checks(repo)
+    failed = [r.id for r in report.results if r.status in {Status.FAIL, Status.ERROR}]
+    assert failed == ["SC106"], [(r.id, r.details) for r in report.results if r.id in failed]
 
 
 def test_generated_repo_passes_lint_and_test(tmp_path: Path, lint_pair: tuple[str, str]) -> None:
