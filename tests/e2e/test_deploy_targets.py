@@ -1,0 +1,304 @@
+"""End to end per deployment target: ``scaffold new --deploy T`` output serves and passes.
+
+For each pair the repo is generated through the CLI, installed (one virtual environment per
+template, reused across targets: only the project itself is reinstalled), and the image's
+entry command (the Dockerfile ``CMD``) is run directly on this machine with the environment
+the platform would give it (the Dockerfile's ``ENV`` plus the platform file's variables and
+the variables the platform sets). It must serve ``/health`` on the platform's port. A curated
+subset also runs the generated repo's own ``make lint test``; ``--full-matrix`` runs it, and
+the Streamlit AppTest with the ``ui`` extra, for all 24 pairs.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import tomllib
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from scaffold.catalog import load_catalog
+from scaffold.check import Status, run_checks
+from scaffold.cli import app
+
+pytestmark = pytest.mark.e2e
+
+CATALOG = load_catalog()
+TEMPLATES = list(CATALOG.templates)
+TARGETS = list(CATALOG.deploy_targets)
+BIN = Path(sys.executable).parent
+UV = str(BIN / "uv")
+PORT = 8000
+#: Pairs whose generated repo runs its own `make lint test` in the default suite.
+LINT_TEST_DEFAULT = {
+    ("ml-pipeline", "aws-ecs"),
+    ("rag-system", "streamlit-cloud"),
+    ("ai-feature", "hf-spaces"),
+}
+
+
+def _pairs(full: bool) -> list[Any]:
+    if full:
+        pairs = [(t, d) for t in TEMPLATES for d in TARGETS]
+    else:
+        pairs = [(TEMPLATES[i % len(TEMPLATES)], d) for i, d in enumerate(TARGETS)]
+    return [pytest.param(t, d, id=f"{t}-deploy:{d}") for t, d in pairs]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    full = bool(metafunc.config.getoption("--full-matrix"))
+    if "pair" in metafunc.fixturenames:
+        params = _pairs(full)
+        metafunc.parametrize("pair", [p.values for p in params], ids=[p.id for p in params])
+    if "lint_pair" in metafunc.fixturenames:
+        params = [p for p in _pairs(True) if full or tuple(p.values) in LINT_TEST_DEFAULT]
+        metafunc.parametrize("lint_pair", [p.values for p in params], ids=[p.id for p in params])
+
+
+def _env() -> dict[str, str]:
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "PYTHON": sys.executable}
+    env.pop("VIRTUAL_ENV", None)
+    return env
+
+
+def _new(dest: Path, template: str, target: str) -> Path:
+    result = CliRunner().invoke(
+        app, ["new", template, str(dest), "--deploy", target, "--defaults", "--domain", "retail"]
+    )
+    assert result.exit_code == 0, result.stderr
+    return dest
+
+
+class _Venvs:
+    """One virtual environment per template with the project's dependencies installed."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.made: dict[str, Path] = {}
+
+    def for_repo(self, template: str, repo: Path) -> Path:
+        venv = self.made.get(template)
+        if venv is None:
+            venv = self.root / f"venv-{template}"
+            subprocess.run(
+                [UV, "venv", "--quiet", "--python", sys.executable, str(venv)],
+                check=True,
+                env=_env(),
+            )
+            self.made[template] = venv
+        # Non-editable, so each target's render (its own settings) is what runs.
+        subprocess.run(
+            [
+                UV,
+                "pip",
+                "install",
+                "--quiet",
+                "--reinstall-package",
+                repo.name.replace("_", "-"),
+                "--python",
+                str(venv / "bin/python"),
+                str(repo),
+            ],
+            check=True,
+            env=_env(),
+            capture_output=True,
+        )
+        return venv
+
+
+@pytest.fixture(scope="session")
+def venvs(tmp_path_factory: pytest.TempPathFactory) -> _Venvs:
+    return _Venvs(tmp_path_factory.mktemp("deploy-venvs"))
+
+
+@pytest.fixture
+def port_lock() -> Iterator[None]:
+    """The platform port is fixed (8000): one serving test at a time on this machine."""
+    with Path("/tmp/scaffold-deploy-port-8000.lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+        fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _dockerfile(repo: Path) -> tuple[dict[str, str], list[str]]:
+    text = (repo / "Dockerfile").read_text().replace("\\\n", " ")
+    runtime = text[text.index("AS runtime") :]
+    env: dict[str, str] = {}
+    for line in re.findall(r"^ENV (.+)$", runtime, flags=re.M):
+        env.update({k: v.strip('"') for k, v in re.findall(r'(\w+)=("[^"]*"|\S+)', line)})
+    cmd: list[str] = json.loads(re.findall(r"^CMD (\[.*\])$", runtime, flags=re.M)[-1])
+    return env, cmd
+
+
+def _compose_env(repo: Path) -> dict[str, str]:
+    compose = yaml.safe_load((repo / "compose.yaml").read_text())
+    return {k: str(v) for k, v in compose["services"]["app"]["environment"].items()}
+
+
+def _fly_env(repo: Path) -> dict[str, str]:
+    fly = tomllib.loads((repo / "fly.toml").read_text())
+    return {**fly["env"], "FLY_APP_NAME": fly["app"], "FLY_REGION": fly["primary_region"]}
+
+
+def _render_env(repo: Path) -> dict[str, str]:
+    service = yaml.safe_load((repo / "render.yaml").read_text())["services"][0]
+    return {
+        **{v["key"]: v["value"] for v in service["envVars"]},
+        "RENDER_SERVICE_NAME": service["name"],
+        "RENDER_EXTERNAL_URL": f"https://{service['name']}.onrender.com",
+    }
+
+
+def _ecs_env(repo: Path) -> dict[str, str]:
+    task = json.loads((repo / ".aws/task-definition.json").read_text())
+    container = task["containerDefinitions"][0]
+    return {**{e["name"]: e["value"] for e in container["environment"]}, "AWS_REGION": "eu-west-1"}
+
+
+def _cloud_run_env(repo: Path) -> dict[str, str]:
+    # `gcloud run deploy --port 8000` (the workflow) makes Cloud Run set PORT=8000.
+    ci = (repo / ".github/workflows/ci.yml").read_text()
+    port = re.search(r"--port (\d+)", ci)
+    assert port
+    name = repo.name
+    return {
+        "PORT": port.group(1),
+        "K_SERVICE": name,
+        "K_REVISION": f"{name}-00001-abc",
+        "APP_ENVIRONMENT": "production",
+    }
+
+
+def _azure_env(repo: Path) -> dict[str, str]:
+    name = repo.name
+    return {
+        "CONTAINER_APP_NAME": name,
+        "CONTAINER_APP_REVISION": f"{name}--abc123",
+        "APP_ENVIRONMENT": "production",
+    }
+
+
+def _space_env(repo: Path) -> dict[str, str]:
+    front = yaml.safe_load((repo / "README.md").read_text().split("---\n")[1])
+    # Spaces route to app_port; the image's own PORT must be that port.
+    assert str(front["app_port"]) == _dockerfile(repo)[0]["PORT"]
+    return {"SPACE_ID": f"someone/{repo.name}", "SPACE_HOST": f"someone-{repo.name}.hf.space"}
+
+
+#: What each platform's file sets plus what the platform itself sets at run time.
+#: streamlit-cloud: the image is the API's and runs as the Dockerfile says.
+PLATFORM_ENV = {
+    "docker": _compose_env,
+    "fly": _fly_env,
+    "render": _render_env,
+    "aws-ecs": _ecs_env,
+    "cloud-run": _cloud_run_env,
+    "azure-container-apps": _azure_env,
+    "hf-spaces": _space_env,
+    "streamlit-cloud": lambda repo: {},
+}
+
+
+def _serve_health(venv: Path, repo: Path, target: str, state: Path) -> dict[str, Any]:
+    image_env, cmd = _dockerfile(repo)
+    env = {**image_env, **PLATFORM_ENV[target](repo)}
+    assert env["PORT"] == str(PORT), env
+    # The volume's mount point (/app/state) does not exist here: a directory stands in.
+    assert env["APP_STATE_DIR"] == "/app/state"
+    env["APP_STATE_DIR"] = str(state)
+    run_env = {
+        "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        "HOME": os.environ.get("HOME", str(state)),
+        **env,
+    }
+    run_env.pop("VIRTUAL_ENV", None)
+    exe = venv / "bin" / cmd[0]
+    assert exe.exists(), f"the CMD's program {cmd[0]} is not installed by the project"
+    proc = subprocess.Popen(
+        [str(exe), *cmd[1:]],
+        cwd=repo,
+        env=run_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/health", timeout=2) as r:
+                    assert r.status == 200
+                    body: dict[str, Any] = json.load(r)
+                    return body
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    proc.kill()
+                    output = proc.communicate()[0]
+                    pytest.fail(f"{cmd} did not serve /health on {PORT}:\n{output[-3000:]}")
+                time.sleep(0.2)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_entry_command_serves_health_on_the_platform_port(
+    tmp_path: Path, venvs: _Venvs, port_lock: None, pair: tuple[str, str]
+) -> None:
+    template, target = pair
+    repo = _new(tmp_path / f"shop_{target.replace('-', '_')}", template, target)
+    venv = venvs.for_repo(template, repo)
+    body = _serve_health(venv, repo, target, tmp_path / "state")
+    assert body["status"] == "ok"
+    assert body["environment"] == "production"
+    # The target's files keep the repo passing every portfolio check but the owner's lessons.
+    report = run_checks(repo)
+    failed = [r.id for r in report.results if r.status in {Status.FAIL, Status.ERROR}]
+    assert failed == ["SC106"], [(r.id, r.details) for r in report.results if r.id in failed]
+
+
+def test_generated_repo_passes_lint_and_test(tmp_path: Path, lint_pair: tuple[str, str]) -> None:
+    template, target = lint_pair
+    repo = _new(tmp_path / "repo", template, target)
+    proc = subprocess.run(
+        ["make", "setup", "lint", "test"],
+        cwd=repo,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+    assert proc.returncode == 0, f"{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+    if target == "streamlit-cloud":
+        # What CI's `ui` job does: the ui extra, then the suite with the AppTest tests live.
+        subprocess.run(
+            [UV, "pip", "install", "--quiet", "--python", ".venv/bin/python", "-e", ".[dev,ui]"],
+            cwd=repo,
+            env=_env(),
+            check=True,
+        )
+        ui = subprocess.run(
+            [".venv/bin/pytest", "-p", "no:cacheprovider", "-rs"],
+            cwd=repo,
+            env=_env(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert ui.returncode == 0, ui.stdout[-4000:]
+        assert "skipped" not in ui.stdout.splitlines()[-1], ui.stdout[-2000:]
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout
+    assert status == "", status
