@@ -83,7 +83,7 @@ def test_render(copie: Any, combo: tuple[str, str, str, str]) -> None:
     for path in files:
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"\{\{|\{%|%\}|\}\}", text.replace("${{", "").replace("}}\"", "")) \
-            or path.name == "ci.yml", f"unrendered Jinja in {path}"
+            or path.name == "ci.yml" or path.suffix == ".j2", f"unrendered Jinja in {path}"
         if path.suffix in {".yml", ".yaml"}:
             assert yaml.safe_load(text) is not None, path
         elif path.suffix == ".toml":
