@@ -198,7 +198,10 @@ def new(
         f"render commit {result.commit[:10]}."
     )
     typer.echo("\nNext steps:")
-    for step in (f"cd {rel}", "make setup", "make test", "make run"):
+    steps = (f"cd {rel}", "make setup", "make test", "make run")
+    if result.answers.get("host_app") == "existing":
+        steps = (f"cd {rel}/ai_feature", "make setup", "make test", "read ../docs/integration.md")
+    for step in steps:
         typer.echo(f"  {step}")
 
 

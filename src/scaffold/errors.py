@@ -138,12 +138,12 @@ class GitError(ScaffoldError):
 class DirtyWorkTreeError(UsageError):
     """The work tree has uncommitted or untracked files; an update would mix with them."""
 
-    def __init__(self, paths: Iterable[str]) -> None:
+    def __init__(self, paths: Iterable[str], command: str = "scaffold update") -> None:
         self.paths = list(paths)
         shown = ", ".join(self.paths[:10]) + (" ..." if len(self.paths) > 10 else "")
         super().__init__(
             f"the work tree has uncommitted changes: {shown}",
-            "commit or stash them (untracked files too), then run scaffold update again",
+            f"commit or stash them (untracked files too), then run {command} again",
         )
 
 
@@ -156,3 +156,7 @@ class NoRenderCommitError(UsageError):
             "if the repo was made by `copier copy` or its history was rewritten, name the commit "
             "that holds the template's unchanged output: scaffold update --baseline REV",
         )
+
+
+class ExistingProjectError(UsageError):
+    """The destination cannot take a render of the feature alone (existing-project mode)."""

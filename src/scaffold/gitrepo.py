@@ -265,8 +265,10 @@ def merge_tree(path: Path, ours: str, theirs: str) -> tuple[str, list[str]]:
     return tree, entries
 
 
-def merge(path: Path, rev: str, message: str) -> list[str]:
+def merge(path: Path, rev: str, message: str, *, unrelated: bool = False) -> list[str]:
     """Merge ``rev`` into the current branch with a merge commit.
+
+    ``unrelated`` allows a ``rev`` with no common history (a render added to an existing repo).
 
     Returns:
         The unmerged index entries (``ls-files -u``): empty when the merge was committed,
@@ -275,6 +277,8 @@ def merge(path: Path, rev: str, message: str) -> list[str]:
     env = {} if _configured_identity(path) else _identity_env(path, None)
     env = {key: value for key, value in env.items() if key not in os.environ}
     args = ["merge", "--no-ff", "--no-edit", "--no-verify", "-m", message, rev]
+    if unrelated:
+        args.insert(1, "--allow-unrelated-histories")
     proc = git_run(args, path, env=env)
     entries = [e for e in git(["ls-files", "-u", "-z"], path).split("\0") if e]
     if proc.returncode != 0 and not entries:

@@ -26,6 +26,7 @@ from scaffold.errors import (
     RenderError,
     UnknownChoiceError,
     UntrustedSourceError,
+    UsageError,
 )
 from scaffold.gitrepo import Identity, commit_all, init_repo, render_message
 from scaffold.sources import BUNDLED, TemplateSource
@@ -195,6 +196,8 @@ def render_project(
         if missing:
             raise MissingAnswersError(missing)
     user_defaults: dict[str, Any] = {}
+    if answers.get("host_app") == "existing":
+        return _render_into_existing(source, dest, answers, defaults=defaults or not interactive)
     if dest is not None:
         dest = dest.expanduser().absolute()
         check_destination(dest)
@@ -217,12 +220,7 @@ def render_project(
         template = str(recorded["template"])
         stage("commit")
         init_repo(project)
-        email = str(recorded.get("author_email") or "")
-        author = (
-            None
-            if email in ("", PLACEHOLDER_EMAIL)
-            else Identity(str(recorded.get("author_name")), email)
-        )
+        author = _author(recorded)
         commit = commit_all(
             project,
             render_message(
@@ -236,3 +234,46 @@ def render_project(
             dest.rmdir()
         project.rename(dest)
     return RenderResult(dest, template, source.version, source.record, commit, recorded, files)
+
+
+def _author(recorded: dict[str, Any]) -> Identity | None:
+    """The render's author: the project's author unless it is the template's placeholder."""
+    email = str(recorded.get("author_email") or "")
+    if email in ("", PLACEHOLDER_EMAIL):
+        return None
+    return Identity(str(recorded.get("author_name")), email)
+
+
+def _render_into_existing(
+    source: TemplateSource, dest: Path | None, answers: dict[str, Any], *, defaults: bool
+) -> RenderResult:
+    """Render only the feature into the existing project at ``dest`` (``host_app=existing``).
+
+    The project must be the root of a clean git work tree; nothing in it is overwritten. See
+    :mod:`scaffold.existing` for how the render commit joins the project's history.
+    """
+    from scaffold.existing import (
+        add_render,
+        check_host,
+        check_no_collisions,
+        host_defaults,
+        rendered_files,
+    )
+
+    if dest is None:
+        raise UsageError(
+            "host_app=existing needs the path of the existing project",
+            "scaffold new ai-feature PATH --data host_app=existing",
+        )
+    dest = dest.expanduser().absolute()
+    check_host(dest)
+    with _staging(dest) as tmp:
+        project = tmp / "project"
+        recorded = copier_render(
+            source, project, answers, defaults=defaults, user_defaults=host_defaults(dest)
+        )
+        files = rendered_files(project)
+        check_no_collisions(dest, files)
+        commit = add_render(dest, project, source, recorded, _author(recorded))
+    template = str(recorded["template"])
+    return RenderResult(dest, template, source.version, source.record, commit, recorded, len(files))

@@ -1,0 +1,204 @@
+"""Rendering into an existing project (``host_app=existing``): real git repos, a tiny template."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from scaffold import existing
+from scaffold.cli import app
+from scaffold.errors import DirtyWorkTreeError, ExistingProjectError, UsageError
+from scaffold.existing import host_defaults
+from scaffold.gitrepo import render_commits
+from scaffold.render import TEMP_PREFIX, render_project
+from scaffold.sources import open_source
+from scaffold.update import update_project
+from tests.helpers import build_file_tree, git
+
+TEMPLATE = {
+    "copier.yml": (
+        '_subdirectory: "{{ template }}"\n'
+        "template:\n  type: str\n  default: tiny\n"
+        "domain:\n  type: str\n  default: x\n"
+        "deploy_target:\n  type: str\n  default: docker\n"
+        "project_name:\n  type: str\n  default: tiny\n"
+        "python_version:\n  type: str\n  default: '3.11'\n"
+        "host_app:\n  type: str\n  default: sample\n"
+    ),
+    "tiny/feature/README.md.jinja": "# feature for {{ project_name }} on {{ python_version }}\n",
+    "tiny/feature/core.py": "VALUE = 1\n",
+    "tiny/{{ _copier_conf.answers_file }}.jinja": "{{ _copier_answers | to_nice_yaml }}",
+}
+HOST = {
+    "pyproject.toml": '[project]\nname = "acme-tickets"\nrequires-python = ">=3.12"\n',
+    "src/acme/app.py": "APP = 'tickets'\n",
+    "README.md": "# Acme tickets\n",
+}
+
+
+@pytest.fixture
+def template(tmp_path: Path) -> Path:
+    return build_file_tree(tmp_path / "tpl", TEMPLATE)
+
+
+@pytest.fixture
+def host(tmp_path: Path) -> Path:
+    root = build_file_tree(tmp_path / "host", HOST)
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "the existing app")
+    return root
+
+
+def _render(template: Path, dest: Path | None, **answers: str) -> None:
+    with open_source(str(template)) as source:
+        render_project(
+            source,
+            dest,
+            {"host_app": "existing", **answers},
+            defaults=True,
+            interactive=False,
+            cwd=dest.parent if dest else Path.cwd(),
+        )
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in root.rglob("*")
+        if p.is_file() and ".git" not in p.relative_to(root).parts
+    }
+
+
+def test_host_defaults_come_from_pyproject(tmp_path: Path) -> None:
+    build_file_tree(tmp_path, {"pyproject.toml": HOST["pyproject.toml"]})
+    assert host_defaults(tmp_path) == {"project_name": "acme-tickets", "python_version": "3.12"}
+    build_file_tree(tmp_path, {"pyproject.toml": '[project]\nrequires-python = ">=3.8"\n'})
+    assert host_defaults(tmp_path) == {"python_version": "3.11"}
+    build_file_tree(tmp_path, {"pyproject.toml": "not toml ["})
+    assert host_defaults(tmp_path) == {}
+
+
+def test_feature_lands_in_one_render_commit_merged_into_the_host(
+    template: Path, host: Path
+) -> None:
+    before_head = git(host, "rev-parse", "HEAD").strip()
+    before = _snapshot(host)
+    _render(template, host)
+    after = _snapshot(host)
+    # Every host file is untouched; only the feature's files were added.
+    assert {k: after[k] for k in before} == before
+    assert sorted(set(after) - set(before)) == [
+        ".copier-answers.yml",
+        "feature/README.md",
+        "feature/core.py",
+    ]
+    assert after["feature/README.md"] == b"# feature for acme-tickets on 3.12\n"
+    assert git(host, "status", "--porcelain") == ""
+    (render,) = render_commits(host)
+    assert render.template == "tiny"
+    # The render commit holds the template's output and nothing else, with no parent.
+    assert git(host, "rev-list", "--parents", "-n1", render.sha).split() == [render.sha]
+    assert set(git(host, "ls-tree", "-r", "--name-only", render.sha).split()) == {
+        ".copier-answers.yml",
+        "feature/README.md",
+        "feature/core.py",
+    }
+    parents = git(host, "rev-list", "--parents", "-n1", "HEAD").split()[1:]
+    assert parents == [before_head, render.sha]
+    assert not list(host.parent.glob(f"{TEMP_PREFIX}*"))
+
+
+def test_update_merges_template_changes_and_keeps_the_host(template: Path, host: Path) -> None:
+    _render(template, host)
+    build_file_tree(template, {"tiny/feature/core.py": "VALUE = 2\n"})
+    report = update_project(host, source=str(template))
+    assert not report.conflicts
+    assert (host / "feature" / "core.py").read_text() == "VALUE = 2\n"
+    assert (host / "src" / "acme" / "app.py").read_text() == HOST["src/acme/app.py"]
+    assert {f.path for f in report.files} >= {"feature/core.py"}
+    assert not any(f.path.startswith("src/") for f in report.files)
+
+
+def test_dirty_host_is_refused_and_nothing_written(template: Path, host: Path) -> None:
+    (host / "README.md").write_text("# changed\n")
+    before = _snapshot(host)
+    with pytest.raises(DirtyWorkTreeError) as info:
+        _render(template, host)
+    assert info.value.exit_code == 2 and "scaffold new" in (info.value.hint or "")
+    assert _snapshot(host) == before
+
+
+def test_dirty_host_exits_2_through_the_cli(template: Path, host: Path) -> None:
+    (host / "notes.txt").write_text("untracked\n")
+    result = CliRunner().invoke(
+        app,
+        [
+            "new",
+            "tiny",
+            str(host),
+            "--source",
+            str(template),
+            "-d",
+            "host_app=existing",
+            "--defaults",
+        ],
+    )
+    assert result.exit_code == 2
+    assert "error: the work tree has uncommitted changes: notes.txt" in result.stderr
+    assert "hint: commit or stash them" in result.stderr
+    assert not (host / "feature").exists()
+
+
+def test_existing_file_is_never_overwritten(template: Path, host: Path) -> None:
+    build_file_tree(host, {"feature/core.py": "MINE = True\n"})
+    git(host, "add", "-A")
+    git(host, "commit", "-qm", "a file the template also has")
+    head = git(host, "rev-parse", "HEAD")
+    with pytest.raises(ExistingProjectError, match="overwrite files of the project: feature/core"):
+        _render(template, host)
+    assert (host / "feature" / "core.py").read_text() == "MINE = True\n"
+    assert not (host / "feature" / "README.md").exists()
+    assert git(host, "rev-parse", "HEAD") == head
+
+
+def test_ignored_file_counts_as_taken(template: Path, host: Path) -> None:
+    build_file_tree(host, {".gitignore": "feature/\n"})
+    git(host, "add", "-A")
+    git(host, "commit", "-qm", "ignore")
+    build_file_tree(host, {"feature/README.md": "local notes\n"})
+    with pytest.raises(ExistingProjectError, match=r"feature/README\.md"):
+        _render(template, host)
+    assert (host / "feature" / "README.md").read_text() == "local notes\n"
+
+
+def test_not_a_repository_root_is_refused(template: Path, tmp_path: Path, host: Path) -> None:
+    plain = build_file_tree(tmp_path / "plain", {"a.txt": "a\n"})
+    with pytest.raises(ExistingProjectError, match="not the root of a git work tree"):
+        _render(template, plain)
+    with pytest.raises(ExistingProjectError, match="not the root of a git work tree"):
+        _render(template, host / "src")
+    with pytest.raises(UsageError, match="needs the path"):
+        _render(template, None)
+
+
+def test_interrupted_merge_leaves_the_host_as_it_was(
+    template: Path, host: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_merge = existing.merge
+
+    def merge_then_interrupt(*args: object, **kwargs: object) -> list[str]:
+        real_merge(*args, **kwargs)  # type: ignore[arg-type]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(existing, "merge", merge_then_interrupt)
+    head = git(host, "rev-parse", "HEAD")
+    before = _snapshot(host)
+    with pytest.raises(KeyboardInterrupt):
+        _render(template, host)
+    assert git(host, "rev-parse", "HEAD") == head
+    assert _snapshot(host) == before
+    assert git(host, "status", "--porcelain") == ""
+    assert not (host / "feature").exists()
