@@ -164,7 +164,7 @@ AI_VARIANTS = [
 EXISTING_FILES = [
     ".copier-answers.yml", ".env.ai-feature.example", ".github/workflows/ai-feature.yml",
     "docs/integration.md", "docs/adr/ai-feature-0001-port-and-adapters.md",
-    "ai_feature/pyproject.toml", "ai_feature/Makefile", "ai_feature/README.md",
+    "ai_feature/pyproject.toml", "ai_feature/Makefile", "ai_feature/README.md", "ai_feature/conftest.py",
     "ai_feature/data/quality_floor.json", "ai_feature/tests/conftest.py",
 ]
 
