@@ -154,3 +154,70 @@ def test_custom_domain_uses_its_description(copie: Any) -> None:
     assert result.exit_code == 0, result.exception
     project = Path(result.project_dir)
     assert "Triage of wildlife rescue calls" in (project / "README.md").read_text()
+
+
+AI_FEATURES = ["classify", "summarize", "extract", "search"]
+AI_VARIANTS = [
+    pytest.param(f, h, DOMAINS[i % len(DOMAINS)], id=f"ai-feature-{h}-{f}-domain:{DOMAINS[i % len(DOMAINS)]}")
+    for i, (h, f) in enumerate(itertools.product(["sample", "existing"], AI_FEATURES))
+]
+EXISTING_FILES = [
+    ".copier-answers.yml", ".env.ai-feature.example", ".github/workflows/ai-feature.yml",
+    "docs/integration.md", "docs/adr/ai-feature-0001-port-and-adapters.md",
+    "ai_feature/pyproject.toml", "ai_feature/Makefile", "ai_feature/README.md", "ai_feature/conftest.py",
+    "ai_feature/data/quality_floor.json", "ai_feature/tests/conftest.py",
+]
+
+
+def _ruff_clean(project: Path) -> None:
+    for args in (["check", "--no-cache", "."], ["format", "--check", "--no-cache", "."]):
+        proc = subprocess.run([str(BIN / "ruff"), *args], cwd=project, capture_output=True,
+                              text=True, check=False)
+        assert proc.returncode == 0, proc.stdout
+
+
+@pytest.mark.parametrize(("feature", "host_app", "domain"), AI_VARIANTS)
+def test_ai_feature_variants(copie: Any, feature: str, host_app: str, domain: str) -> None:
+    result = copie.copy(extra_answers={
+        "template": "ai-feature", "domain": domain, "feature": feature, "host_app": host_app,
+        "project_name": f"acme {domain}",
+    })
+    assert result.exit_code == 0, result.exception
+    project = Path(result.project_dir)
+    slug = f"acme_{domain}".replace("-", "_")
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert (answers["feature"], answers["host_app"]) == (feature, host_app)
+    package = project / (f"src/{slug}/feature" if host_app == "sample" else f"ai_feature/src/{slug}_ai")
+    for module in ("port", "baseline", "providers", "service", "redact", "store", "evaluate"):
+        assert (package / f"{module}.py").is_file(), module
+    assert (package / "search.py").exists() == (feature == "search")
+    for path in (p for p in project.rglob("*") if p.is_file()):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"\{\{|\{%|%\}", text.replace("${{", "")), f"unrendered Jinja in {path}"
+        if path.suffix == ".py":
+            ast.parse(text, filename=str(path))
+        elif path.suffix == ".json":
+            json.loads(text)
+    if host_app == "sample":
+        for rel in [*REQUIRED_FILES, f"src/{slug}/records.py", f"src/{slug}/ui.py",
+                    "bench/bench_latency.py", "data/quality_floor.json"]:
+            assert (project / rel).is_file(), rel
+        assert not (project / "ai_feature").exists()
+        assert not (project / "docs/integration.md").exists()
+        _ruff_clean(project)
+        return
+    for rel in EXISTING_FILES:
+        assert (project / rel).is_file(), rel
+    # Only the feature: none of the files an existing project already has.
+    for rel in ["README.md", "pyproject.toml", "Makefile", "Dockerfile", ".gitignore", "src", "tests"]:
+        assert not (project / rel).exists(), rel
+    assert "OPENAI_API_KEY" in (project / ".env.ai-feature.example").read_text()
+    _ruff_clean(project / "ai_feature")
+    workflow = str(project / ".github/workflows/ai-feature.yml")
+    for tool, args in [("actionlint", [workflow]),
+                       ("zizmor", ["--offline", "--min-severity", "low", workflow]),
+                       ("check-jsonschema", ["--builtin-schema", "vendor.github-workflows", workflow])]:
+        exe = BIN / tool
+        proc = subprocess.run([str(exe if exe.exists() else tool), *args], cwd=project,
+                              capture_output=True, text=True, check=False)
+        assert proc.returncode == 0, f"{tool}:\n{proc.stdout}\n{proc.stderr}"
