@@ -5,6 +5,11 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scaffold.catalog import load_catalog
 
 
 def build_file_tree(root: Path, spec: Mapping[str, str | None]) -> Path:
@@ -24,3 +29,14 @@ def git(cwd: Path, *args: str) -> str:
     proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, f"git {' '.join(args)} failed: {proc.stderr}"
     return proc.stdout
+
+
+def deploy_pairs(full: bool) -> list[Any]:
+    """Every deploy target once, templates cycled; ``full``: every template x target."""
+    catalog = load_catalog()
+    templates, targets = list(catalog.templates), list(catalog.deploy_targets)
+    if full:
+        pairs = [(t, d) for t in templates for d in targets]
+    else:
+        pairs = [(templates[i % len(templates)], d) for i, d in enumerate(targets)]
+    return [pytest.param(t, d, id=f"{t}-deploy:{d}") for t, d in pairs]

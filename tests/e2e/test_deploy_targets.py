@@ -31,6 +31,7 @@ from typer.testing import CliRunner
 from scaffold.catalog import load_catalog
 from scaffold.check import Status, run_checks
 from scaffold.cli import app
+from tests.helpers import deploy_pairs
 
 pytestmark = pytest.mark.e2e
 
@@ -48,21 +49,13 @@ LINT_TEST_DEFAULT = {
 }
 
 
-def _pairs(full: bool) -> list[Any]:
-    if full:
-        pairs = [(t, d) for t in TEMPLATES for d in TARGETS]
-    else:
-        pairs = [(TEMPLATES[i % len(TEMPLATES)], d) for i, d in enumerate(TARGETS)]
-    return [pytest.param(t, d, id=f"{t}-deploy:{d}") for t, d in pairs]
-
-
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     full = bool(metafunc.config.getoption("--full-matrix"))
     if "pair" in metafunc.fixturenames:
-        params = _pairs(full)
+        params = deploy_pairs(full)
         metafunc.parametrize("pair", [p.values for p in params], ids=[p.id for p in params])
     if "lint_pair" in metafunc.fixturenames:
-        params = [p for p in _pairs(True) if full or tuple(p.values) in LINT_TEST_DEFAULT]
+        params = [p for p in deploy_pairs(True) if full or tuple(p.values) in LINT_TEST_DEFAULT]
         metafunc.parametrize("lint_pair", [p.values for p in params], ids=[p.id for p in params])
 
 

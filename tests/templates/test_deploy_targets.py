@@ -27,6 +27,7 @@ import pytest
 import yaml
 
 from scaffold.catalog import load_catalog
+from tests.helpers import deploy_pairs
 
 CATALOG = load_catalog()
 TEMPLATES = list(CATALOG.templates)
@@ -110,18 +111,9 @@ URL_PATTERNS: dict[str, str] = {
 }
 
 
-def _pairs(full: bool) -> list[Any]:
-    """Every target once, templates cycled; ``--full-matrix``: every template x target."""
-    if full:
-        pairs = [(t, d) for t in TEMPLATES for d in TARGETS]
-    else:
-        pairs = [(TEMPLATES[i % len(TEMPLATES)], d) for i, d in enumerate(TARGETS)]
-    return [pytest.param(t, d, id=f"{t}-deploy:{d}") for t, d in pairs]
-
-
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "pair" in metafunc.fixturenames:
-        params = _pairs(bool(metafunc.config.getoption("--full-matrix")))
+        params = deploy_pairs(bool(metafunc.config.getoption("--full-matrix")))
         metafunc.parametrize("pair", [p.values for p in params], ids=[p.id for p in params])
 
 
