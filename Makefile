@@ -27,7 +27,7 @@ lint: setup ## ruff, ruff format and mypy --strict on scaffold itself
 	$(BIN)/mypy
 
 test: lint ## Lint, then the whole suite: unit, template matrix, end-to-end
-	PATH="$(BIN):$$PATH" $(BIN)/pytest -n 2 -p no:cacheprovider $(PYTEST_ARGS)
+	PATH="$(BIN):$$PATH" $(BIN)/pytest -n 2 -p no:cacheprovider --durations=20 $(PYTEST_ARGS)
 
 test-fast: setup ## Unit and template tests only (no end-to-end installs)
 	$(BIN)/pytest -n 2 -p no:cacheprovider -m "not e2e" $(PYTEST_ARGS)

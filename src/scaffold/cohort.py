@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Iterable
+from contextlib import closing
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -145,11 +146,13 @@ def new_cohort(
         if on_start:
             on_start(len(todo))
         try:
-            for entry in run_parallel(_render_row, todo, jobs or os.cpu_count() or 1):
-                entries[entry.row] = entry
-                if on_result:
-                    on_result(entry)
+            with closing(run_parallel(_render_row, todo, jobs or os.cpu_count() or 1)) as done:
+                for entry in done:
+                    entries[entry.row] = entry
+                    if on_result:
+                        on_result(entry)
         finally:
+            _remove_stale_staging(out)  # what a worker killed mid-render left behind
             report = NewReport(
                 out, template, src.record, src.version, [entries[k] for k in sorted(entries)]
             )

@@ -13,6 +13,7 @@ import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
@@ -117,10 +118,11 @@ def update_cohort(
         on_start(len(tasks))
     results: dict[Path, RepoUpdate] = {}
     try:
-        for result in run_parallel(_update_repo, tasks, jobs or os.cpu_count() or 1):
-            results[result.repo] = result
-            if on_result:
-                on_result(result)
+        with closing(run_parallel(_update_repo, tasks, jobs or os.cpu_count() or 1)) as done:
+            for result in done:
+                results[result.repo] = result
+                if on_result:
+                    on_result(result)
     finally:
         _record_updates(paths, results)
     return [results[r] for r in repos if r in results]
@@ -257,10 +259,11 @@ def cohort_status(
     if on_start:
         on_start(len(tasks))
     results: dict[Path, RepoStatus] = {}
-    for result in run_parallel(_repo_status, tasks, jobs or os.cpu_count() or 1):
-        results[result.repo] = result
-        if on_result:
-            on_result(result)
+    with closing(run_parallel(_repo_status, tasks, jobs or os.cpu_count() or 1)) as done:
+        for result in done:
+            results[result.repo] = result
+            if on_result:
+                on_result(result)
     return [results[r] for r in repos]
 
 

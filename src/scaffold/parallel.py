@@ -1,51 +1,163 @@
 """Run one function over many items in worker processes, results in completion order.
 
 Rendering is CPU-bound Python (Jinja) plus git subprocesses, so threads would serialise on the
-GIL: the cohort commands use processes. Workers turn SIGTERM into ``KeyboardInterrupt`` so that
-a render in progress unwinds through its ``finally`` blocks (which remove its staging
-directory); on an interrupt the parent terminates the workers the same way and waits for them.
+GIL: the cohort commands use processes. Each worker has its own pipe to this process and takes
+one item at a time, so no lock or queue is shared between processes and a worker stopped at
+any point cannot leave another process waiting on it. (With ``multiprocessing.Pool`` an
+interrupted ``cohort new`` hung in CI: ``terminate()`` holds the task queue's lock while it
+stops the workers, and a worker whose interrupt was swallowed inside a render went back for
+its next task and blocked on that lock for ever.)
+
+On an interrupt (Ctrl-C, SIGTERM, or the caller closing the generator) the workers get SIGTERM,
+which they turn into ``KeyboardInterrupt``, so a render in progress unwinds through its
+``finally`` blocks (which remove its staging directory). A worker that survives its interrupt
+finds its pipe closed and exits; one still alive after ``STOP_GRACE`` seconds is killed, and
+callers remove whatever such a worker left half-written.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import signal
-from collections.abc import Callable, Iterator, Sequence
+import sys
+import time
+import traceback
+from collections.abc import Callable, Generator, Iterator, Sequence
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from types import FrameType
-from typing import NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+STOP_GRACE = 20.0
+"""Seconds an interrupted worker gets to clean up before it is killed."""
+
+
+class WorkerError(RuntimeError):
+    """A worker process raised, or died, while handling an item."""
 
 
 def _raise_interrupt(signum: int, _frame: FrameType | None) -> NoReturn:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def _init_worker() -> None:
+def _worker(func: Callable[[Any], Any], conn: Connection, inherited: list[Connection]) -> None:
+    """Handle ``(index, item)`` messages until ``None`` arrives; reply ``(index, ok, value)``.
+
+    ``inherited`` are the parent's ends of this pipe and of earlier workers' pipes, which a
+    forked child holds too: closing them here means a worker sees EOF, and exits, as soon as
+    the parent closes its end or is gone.
+    """
+    for other in inherited:
+        other.close()
     signal.signal(signal.SIGTERM, _raise_interrupt)
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        while (message := conn.recv()) is not None:
+            index, item = message
+            try:
+                reply = (index, True, func(item))
+            except Exception as exc:  # reported to the parent, which raises it
+                text = "".join(traceback.format_exception(exc))
+                reply = (index, False, f"{exc!r}\n{text}")
+            conn.send(reply)
+    except (KeyboardInterrupt, EOFError, BrokenPipeError):
+        # Interrupted, or the parent is gone: the finally blocks have run; exit quietly.
+        sys.exit(130)
+    finally:
+        conn.close()
 
 
-def run_parallel(func: Callable[[T], R], items: Sequence[T], jobs: int) -> Iterator[R]:
+class _Workers:
+    """Started worker processes, each with its own pipe, and the item each one is handling."""
+
+    def __init__(self, func: Callable[[T], R], count: int) -> None:
+        context = multiprocessing.get_context()
+        forked = context.get_start_method() == "fork"
+        self.procs: list[BaseProcess] = []
+        self.conns: list[Connection] = []
+        self.busy: dict[Connection, int] = {}
+        for _ in range(count):
+            parent_end, child_end = context.Pipe()
+            inherited = [*self.conns, parent_end] if forked else []
+            proc = context.Process(target=_worker, args=(func, child_end, inherited), daemon=True)
+            proc.start()
+            child_end.close()
+            self.procs.append(proc)
+            self.conns.append(parent_end)
+
+    def give(self, conn: Connection, work: Iterator[tuple[int, Any]]) -> None:
+        """Send ``conn``'s worker its next item, or tell it to finish when there is none."""
+        task = next(work, None)
+        conn.send(task)
+        if task is None:
+            self.busy.pop(conn, None)
+        else:
+            self.busy[conn] = task[0]
+
+    def finish(self) -> None:
+        """Wait for the workers, which have been told to finish, to exit."""
+        for proc in self.procs:
+            proc.join()
+        self._close()
+
+    def stop(self) -> None:
+        """SIGTERM every worker, wait up to ``STOP_GRACE`` seconds, then kill the rest."""
+        for proc in self.procs:
+            if proc.is_alive():
+                proc.terminate()  # SIGTERM, which the worker turns into KeyboardInterrupt
+        for conn in self.conns:
+            conn.close()  # a worker that swallowed its interrupt sees EOF instead of new work
+        deadline = time.monotonic() + STOP_GRACE
+        for proc in self.procs:
+            proc.join(max(0.0, deadline - time.monotonic()))
+        for proc in self.procs:
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+        self._close()
+
+    def _close(self) -> None:
+        for conn in self.conns:
+            conn.close()
+        for proc in self.procs:
+            proc.close()
+
+
+def run_parallel(func: Callable[[T], R], items: Sequence[T], jobs: int) -> Generator[R, None, None]:
     """Yield ``func(item)`` for every item, as each finishes, using up to ``jobs`` processes.
 
     ``func`` must be a module-level function whose arguments and result pickle, and it should
-    return failures as values: an exception raised in a worker ends the whole run.
-    With ``jobs`` 1 (or a single item) everything runs in this process, in order.
+    return failures as values: an exception raised in a worker ends the whole run with a
+    ``WorkerError``. With ``jobs`` 1 (or a single item) everything runs in this process, in
+    order. Close the generator (or let an exception leave the loop) to stop the workers.
     """
     if jobs <= 1 or len(items) <= 1:
         for item in items:
             yield func(item)
         return
-    pool = multiprocessing.get_context().Pool(
-        processes=min(jobs, len(items)), initializer=_init_worker
-    )
+    work = iter(enumerate(items))
+    workers = _Workers(func, min(jobs, len(items)))
     try:
-        yield from pool.imap_unordered(func, items)
+        for conn in workers.conns:
+            workers.give(conn, work)
+        while workers.busy:
+            ready = wait(list(workers.busy))
+            for conn in [c for c in workers.busy if c in ready]:
+                index = workers.busy[conn]
+                try:
+                    _index, ok, value = conn.recv()
+                except EOFError:
+                    raise WorkerError(
+                        f"a worker process exited while handling item {index + 1}"
+                    ) from None
+                if not ok:
+                    raise WorkerError(f"item {index + 1} raised {value}")
+                workers.give(conn, work)
+                yield value
     except BaseException:
-        pool.terminate()
-        pool.join()
+        workers.stop()
         raise
-    pool.close()
-    pool.join()
+    workers.finish()

@@ -227,7 +227,7 @@ def _serve_health(venv: Path, repo: Path, target: str, state: Path) -> dict[str,
         text=True,
     )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a hang guard: start-up loads models, builds indexes
         while True:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/health", timeout=2) as r:
