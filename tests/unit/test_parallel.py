@@ -33,8 +33,8 @@ def _slow_with_cleanup(job: tuple[Path, int]) -> int:
     marker_dir, n = job
     if n == 0:
         return n
-    (marker_dir / f"started-{n}").touch()
     try:
+        (marker_dir / f"started-{n}").touch()  # inside the try: an interrupt after it is cleaned up
         time.sleep(60)
     finally:
         (marker_dir / f"cleaned-{n}").touch()
