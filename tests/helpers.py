@@ -1,8 +1,10 @@
-"""Helpers for tests: build throwaway trees from a dict, and run git."""
+"""Helpers for tests: throwaway trees from a dict, git, deploy pairs, a generated repo's env."""
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,21 @@ def git(cwd: Path, *args: str) -> str:
     proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, f"git {' '.join(args)} failed: {proc.stderr}"
     return proc.stdout
+
+
+def generated_repo_env() -> dict[str, str]:
+    """The environment a generated repo's ``make`` runs in, in the e2e tests.
+
+    This venv's tools (uv, ruff...) come first on PATH, ``PYTHON`` is this interpreter, and a
+    ``VIRTUAL_ENV`` from outside does not leak into the repo's own venv.
+    """
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "PYTHON": sys.executable,
+    }
+    env.pop("VIRTUAL_ENV", None)
+    return env
 
 
 def deploy_pairs(full: bool) -> list[Any]:

@@ -9,7 +9,6 @@ project built here: its files stay byte-for-byte the same and its tests keep pas
 from __future__ import annotations
 
 import itertools
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +18,7 @@ from typer.testing import CliRunner
 
 from scaffold.catalog import load_catalog
 from scaffold.cli import app
-from tests.helpers import build_file_tree, git
+from tests.helpers import build_file_tree, generated_repo_env, git
 
 pytestmark = pytest.mark.e2e
 
@@ -33,19 +32,15 @@ CURATED = [(d, "classify") for d in DOMAINS] + [
 ]
 
 
-def _env() -> dict[str, str]:
-    env = {
-        **os.environ,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-        "PYTHON": sys.executable,
-    }
-    env.pop("VIRTUAL_ENV", None)
-    return env
-
-
 def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run(
-        args, cwd=cwd, env=_env(), capture_output=True, text=True, check=False, timeout=900
+        args,
+        cwd=cwd,
+        env=generated_repo_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
     )
     assert proc.returncode == 0, f"{args}:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
     return proc

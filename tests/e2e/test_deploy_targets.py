@@ -31,7 +31,7 @@ from typer.testing import CliRunner
 from scaffold.catalog import load_catalog
 from scaffold.check import Status, run_checks
 from scaffold.cli import app
-from tests.helpers import deploy_pairs
+from tests.helpers import deploy_pairs, generated_repo_env, git
 
 pytestmark = pytest.mark.e2e
 
@@ -59,12 +59,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("lint_pair", [p.values for p in params], ids=[p.id for p in params])
 
 
-def _env() -> dict[str, str]:
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "PYTHON": sys.executable}
-    env.pop("VIRTUAL_ENV", None)
-    return env
-
-
 def _new(dest: Path, template: str, target: str) -> Path:
     result = CliRunner().invoke(
         app, ["new", template, str(dest), "--deploy", target, "--defaults", "--domain", "retail"]
@@ -87,7 +81,7 @@ class _Venvs:
             subprocess.run(
                 [UV, "venv", "--quiet", "--python", sys.executable, str(venv)],
                 check=True,
-                env=_env(),
+                env=generated_repo_env(),
             )
             self.made[template] = venv
         # Non-editable, so each target's render (its own settings) is what runs.
@@ -104,7 +98,7 @@ class _Venvs:
                 str(repo),
             ],
             check=True,
-            env=_env(),
+            env=generated_repo_env(),
             capture_output=True,
         )
         return venv
@@ -266,7 +260,7 @@ def test_generated_repo_passes_lint_and_test(tmp_path: Path, lint_pair: tuple[st
     proc = subprocess.run(
         ["make", "setup", "lint", "test"],
         cwd=repo,
-        env=_env(),
+        env=generated_repo_env(),
         capture_output=True,
         text=True,
         check=False,
@@ -278,20 +272,18 @@ def test_generated_repo_passes_lint_and_test(tmp_path: Path, lint_pair: tuple[st
         subprocess.run(
             [UV, "pip", "install", "--quiet", "--python", ".venv/bin/python", "-e", ".[dev,ui]"],
             cwd=repo,
-            env=_env(),
+            env=generated_repo_env(),
             check=True,
         )
         ui = subprocess.run(
             [".venv/bin/pytest", "-p", "no:cacheprovider", "-rs"],
             cwd=repo,
-            env=_env(),
+            env=generated_repo_env(),
             capture_output=True,
             text=True,
             check=False,
         )
         assert ui.returncode == 0, ui.stdout[-4000:]
         assert "skipped" not in ui.stdout.splitlines()[-1], ui.stdout[-2000:]
-    status = subprocess.run(
-        ["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True, check=True
-    ).stdout
+    status = git(repo, "status", "--porcelain")
     assert status == "", status

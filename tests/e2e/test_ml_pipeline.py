@@ -9,10 +9,8 @@ once and reused: only the editable project is reinstalled.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from typer.testing import CliRunner
 
 from scaffold.catalog import load_catalog
 from scaffold.cli import app
+from tests.helpers import generated_repo_env, git
 
 pytestmark = pytest.mark.e2e
 
@@ -46,12 +45,7 @@ def _render_into(repo: Path, scratch: Path, domain: str) -> None:
 @pytest.mark.parametrize("domains", GROUPS, ids=["-".join(g) for g in GROUPS])
 def test_every_domain_passes_setup_lint_test_run(tmp_path: Path, domains: list[str]) -> None:
     repo = tmp_path / "ml-demo"
-    env = {
-        **os.environ,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-        "PYTHON": sys.executable,
-    }
-    env.pop("VIRTUAL_ENV", None)
+    env = generated_repo_env()
     timings: list[str] = []
     for domain in domains:
         _render_into(repo, tmp_path, domain)
@@ -69,8 +63,6 @@ def test_every_domain_passes_setup_lint_test_run(tmp_path: Path, domains: list[s
         assert proc.returncode == 0, f"{domain}\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
         assert " passed" in proc.stdout, domain
         assert "promoted: candidate v1" in proc.stdout, domain
-        status = subprocess.run(
-            ["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True, check=True
-        ).stdout
+        status = git(repo, "status", "--porcelain")
         assert status == "", f"{domain}: {status}"
     print(", ".join(timings))

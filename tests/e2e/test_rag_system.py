@@ -8,9 +8,7 @@ evaluation set), ``make lint`` must pass, and the work tree must stay clean.
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +16,7 @@ from typer.testing import CliRunner
 
 from scaffold.catalog import load_catalog
 from scaffold.cli import app
+from tests.helpers import generated_repo_env, git
 
 pytestmark = pytest.mark.e2e
 
@@ -36,12 +35,7 @@ def test_rag_system_runs_offline_for_every_domain(tmp_path: Path, domain: str) -
     questions = (dest / "data" / "eval" / "questions.jsonl").read_text().splitlines()
     assert len(questions) >= (12 if domain == "custom" else 25)
 
-    env = {
-        **os.environ,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-        "PYTHON": sys.executable,
-    }
-    env.pop("VIRTUAL_ENV", None)
+    env = generated_repo_env()
     # Let the generated venv keep compiled bytecode: each `make` step starts new processes
     # that import scipy, scikit-learn and qdrant-client, and recompiling them every time
     # dominates the wall time. __pycache__ is git-ignored in the generated repo.
@@ -62,7 +56,5 @@ def test_rag_system_runs_offline_for_every_domain(tmp_path: Path, domain: str) -
     # `make run` ingested the corpus and answered the sample question with citations.
     assert "documents:" in proc.stdout and "embedded" in proc.stdout
     assert "[1]" in proc.stdout and "retrieval, extractive" in proc.stdout
-    status = subprocess.run(
-        ["git", "status", "--porcelain"], cwd=dest, capture_output=True, text=True, check=True
-    ).stdout
+    status = git(dest, "status", "--porcelain")
     assert status == "", status
