@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scaffold.answers import ANSWERS_FILE
+from scaffold.answers import ANSWERS_FILE, check_answers, template_questions
 from scaffold.catalog import load_catalog
 from scaffold.errors import (
     DestinationExistsError,
@@ -190,6 +190,7 @@ def render_project(
         on_stage: Called with a short label as each stage starts (for progress).
     """
     stage = on_stage or (lambda _label: None)
+    answers = check_answers(answers, template_questions(source.root))
     _check_known_choices(source, answers)
     if not interactive and not defaults:
         missing = [q for q in REQUIRED_WITHOUT_TERMINAL if q not in answers]

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from scaffold.answers import ANSWERS_FILE
+from scaffold.answers import ANSWERS_FILE, check_answers, template_questions
 from scaffold.errors import (
     AnswersFileError,
     DirtyWorkTreeError,
@@ -127,10 +127,10 @@ def update_project(
     _require_clean(repo)
     base = _find_baseline(repo, baseline)
     answers, meta = _recorded_answers(repo)
-    answers.update(data or {})
     spec = _source_spec(meta, base, source, to)
     old_version = str(meta.get("_scaffold_version") or base.version or "unknown")
     with open_source(spec, trust=trust) as src:
+        answers.update(check_answers(data or {}, template_questions(src.root)))
         template = str(answers.get("template") or base.template or src.root.name)
         render = _render_commit(repo, src, base, answers, template, interactive=interactive)
     report = UpdateReport(
