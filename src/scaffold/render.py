@@ -8,9 +8,9 @@ any point removes the temporary directory, so the destination is never half-writ
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,13 +30,15 @@ from scaffold.errors import (
 )
 from scaffold.gitrepo import Identity, commit_all, init_repo, render_message
 from scaffold.sources import BUNDLED, TemplateSource
+from scaffold.staging import TEMP_PREFIX, Staging, sweep
+
+__all__ = ["TEMP_PREFIX", "RenderResult", "render_project"]
 
 #: Answers a run without a terminal must be given unless ``--defaults`` is passed.
 REQUIRED_WITHOUT_TERMINAL = ("template", "domain", "deploy_target")
-_PROJECT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9 _-]{0,63}$")
+_PROJECT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9 _-]{0,63}")
 _VALIDATION = re.compile(r"^Validation error for question '(\w+)': (.*)$", re.S)
 _CHOICE = re.compile(r"^Invalid choice for '(\w+)': (.*) is not in \[(.*)\]$", re.S)
-TEMP_PREFIX = ".scaffold-render-"
 #: The template's default email: a render answered with it is committed as the git user.
 PLACEHOLDER_EMAIL = "you@example.com"
 
@@ -52,6 +54,8 @@ class RenderResult:
     commit: str
     answers: dict[str, Any] = field(default_factory=dict)
     files: int = 0
+    notices: list[str] = field(default_factory=list)
+    """Things the user should know that are not errors (e.g. leftovers that were removed)."""
 
 
 def check_destination(dest: Path) -> None:
@@ -112,22 +116,84 @@ def _record_metadata(project: Path, source: TemplateSource) -> dict[str, Any]:
 
 @contextmanager
 def _staging(dest: Path) -> Iterator[Path]:
-    """Yield a hidden directory beside ``dest``; it is always removed on exit."""
+    """Yield a hidden directory beside ``dest``; it is always removed on exit.
+
+    Parents that did not exist are created, and removed again if the render fails.
+    """
     created: list[Path] = []
     parent = dest.parent
     while not parent.exists():
         created.append(parent)
         parent = parent.parent
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=dest.parent))
     try:
-        yield tmp
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        staging = Staging(dest.parent)
+    except OSError as exc:
+        _remove_all(created)
+        raise _unwritable(dest, exc) from exc
+    try:
+        yield staging.path
     except BaseException:
-        for path in created:
-            shutil.rmtree(path, ignore_errors=True)
+        _remove_all(created)
         raise
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        staging.close()
+
+
+def _remove_all(paths: list[Path]) -> None:
+    for path in paths:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _unwritable(dest: Path, exc: OSError) -> UsageError:
+    """The error for a destination whose parent cannot be created or written."""
+    problem = exc.strerror or str(exc)
+    where = Path(exc.filename) if exc.filename else dest.parent
+    if isinstance(exc, NotADirectoryError | FileExistsError):
+        return UsageError(
+            f"cannot create {dest}: {where} is a file, not a directory",
+            "choose a destination whose parent folders are directories",
+        )
+    return UsageError(
+        f"cannot create {dest}: {problem} ({where})",
+        "choose a destination in a folder you can write to, or fix its permissions",
+    )
+
+
+def resolve_destination(dest: Path) -> Path:
+    """The absolute destination, refused (exit 2) unless it can become the new repo.
+
+    A symbolic link to an empty directory is followed (the repo is made where it points); a
+    dangling link, a file, a non-empty directory and a parent that is a file are refused.
+    """
+    dest = dest.expanduser().absolute()
+    if dest.is_symlink():
+        target = dest.resolve()
+        if not target.exists():
+            raise UsageError(
+                f"destination {dest} is a symbolic link to {target}, which does not exist",
+                "create the directory it points to, or pass another destination",
+            )
+        dest = target
+    for parent in dest.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise UsageError(
+                    f"cannot create {dest}: {parent} is a file, not a directory",
+                    "choose a destination whose parent folders are directories",
+                )
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise UsageError(
+                    f"cannot create {dest}: {parent} is not writable",
+                    "choose a destination in a folder you can write to, or fix its permissions",
+                )
+            break
+    if dest.exists() and not dest.is_dir():
+        raise UsageError(
+            f"destination {dest} is a file", "choose a new directory name for the repo"
+        )
+    check_destination(dest)
+    return dest
 
 
 def copier_render(
@@ -200,11 +266,11 @@ def render_project(
     if answers.get("host_app") == "existing":
         return _render_into_existing(source, dest, answers, defaults=defaults or not interactive)
     if dest is not None:
-        dest = dest.expanduser().absolute()
-        check_destination(dest)
-        if _PROJECT_NAME.match(dest.name):
+        dest = resolve_destination(dest)
+        if _PROJECT_NAME.fullmatch(dest.name):
             user_defaults["project_name"] = dest.name
     staging_at = dest if dest is not None else cwd.absolute() / ".scaffold-new"
+    swept = sweep(staging_at.parent)
     with _staging(staging_at) as tmp:
         project = tmp / "project"
         stage("render")
@@ -216,8 +282,8 @@ def render_project(
             user_defaults=user_defaults,
         )
         if dest is None:
-            dest = staging_at.parent / str(recorded["project_name"]).replace(" ", "-").lower()
-            check_destination(dest)
+            name = str(recorded["project_name"]).replace(" ", "-").lower()
+            dest = resolve_destination(staging_at.parent / name)
         template = str(recorded["template"])
         stage("commit")
         init_repo(project)
@@ -234,7 +300,13 @@ def render_project(
         if dest.exists():
             dest.rmdir()
         project.rename(dest)
-    return RenderResult(dest, template, source.version, source.record, commit, recorded, files)
+    return RenderResult(
+        dest, template, source.version, source.record, commit, recorded, files, _notices(swept)
+    )
+
+
+def _notices(swept: list[Path]) -> list[str]:
+    return [f"removed {path}, left behind by an interrupted run" for path in swept]
 
 
 def _author(recorded: dict[str, Any]) -> Identity | None:

@@ -84,6 +84,18 @@ def _tree_hash(root: Path) -> str:
     return digest.hexdigest()[:12]
 
 
+def _resolve_ref(clone: Path, ref: str, spec: str) -> str:
+    """The commit ``ref`` names in ``clone``; a ref that looks like an option is refused."""
+    if ref.startswith("-"):
+        raise TemplateSourceError(
+            f"invalid ref {ref!r} in template source {spec}",
+            "a ref is a tag, branch or commit name",
+        )
+    return git(
+        ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"], clone
+    ).strip()
+
+
 def _describe(repo: Path) -> tuple[str, str]:
     version = git(["describe", "--tags", "--always"], repo).strip()
     commit = git(["rev-parse", "HEAD"], repo).strip()
@@ -113,8 +125,10 @@ def open_source(spec: str | None, *, trust: bool = False) -> Iterator[TemplateSo
     with tempfile.TemporaryDirectory(prefix="scaffold-source-") as tmp:
         clone = Path(tmp) / "src"
         try:
-            git(["clone", "--quiet", "--no-checkout", url, str(clone)], Path(tmp))
-            git(["checkout", "--quiet", "--detach", ref or "HEAD"], clone)
+            # `--` ends the options: a recorded source such as `--upload-pack=...` is a URL.
+            git(["clone", "--quiet", "--no-checkout", "--", url, str(clone)], Path(tmp))
+            commit = _resolve_ref(clone, ref or "HEAD", spec)
+            git(["checkout", "--quiet", "--detach", commit], clone)
         except GitError as exc:
             raise TemplateSourceError(
                 f"cannot fetch template source {spec}: {exc.stderr.strip().splitlines()[-1:]}",
