@@ -171,3 +171,11 @@ def test_interrupted_render_leaves_nothing(tmp_path: Path, sig: signal.Signals) 
     assert "interrupted" in err
     assert not dest.exists()
     assert not list(tmp_path.glob(f"{TEMP_PREFIX}*"))
+
+
+def test_a_source_that_looks_like_a_git_option_is_only_ever_a_url(tmp_path: Path) -> None:
+    pwned = tmp_path / "PWNED"
+    spec = f"--upload-pack=touch {pwned}; false @v1"
+    with pytest.raises(TemplateSourceError, match="cannot fetch"), open_source(spec):
+        pass
+    assert not pwned.exists()
