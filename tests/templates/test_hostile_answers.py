@@ -221,3 +221,22 @@ def test_dest_named_like_a_module_is_refused_before_rendering(tmp_path: Path) ->
     assert result.exit_code == 2
     assert "project_slug=json_app" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_roster_cells_reach_each_repo_escaped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    value = ACCEPTED[0]
+    roster = tmp_path / "roster.csv"
+    name = value[-AUTHOR_LIMIT:].replace('"', '""')
+    quoted = value.replace('"', '""')
+    roster.write_text(f'id,name,email,description\nada,"{name}",ada@example.org,"{quoted}"\n')
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(
+        app, ["cohort", "new", str(roster), "--template", "rag-system", "--out", "cohort"]
+    )
+    assert result.exit_code == 0, result.output
+    meta = tomllib.loads((tmp_path / "cohort/ada/pyproject.toml").read_text())["project"]
+    assert meta["description"] == value
+    assert meta["authors"][0]["name"] == value[-AUTHOR_LIMIT:]
+    assert not list(tmp_path.rglob(f"{SENTINEL}*"))
