@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -138,35 +137,27 @@ def test_interrupted_render_leaves_nothing(tmp_path: Path, sig: signal.Signals) 
     # waits. The test signals only once the marker exists, whatever the machine's speed.
     started = tmp_path / "started"
     spec = dict(TINY_TEMPLATE)
-    spec["copier.yml"] += f"_tasks:\n  - touch '{started}' && exec sleep 60\n"
+    # It waits while its parent (scaffold) lives, so nothing outlives the interrupted run.
+    wait = "while kill -0 $PPID 2>/dev/null; do sleep 0.1; done"
+    spec["copier.yml"] += f"_tasks:\n  - \"touch '{started}'; {wait}\"\n"
     src = build_file_tree(tmp_path / "tpl", spec)
     dest = tmp_path / "out"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "scaffold",
-            "new",
-            "tiny",
-            str(dest),
-            "--source",
-            str(src),
-            "--trust",
-            "--defaults",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ},
-    )
+    stderr_file = tmp_path / "stderr.txt"
+    command = [sys.executable, "-m", "scaffold", "new", "tiny", str(dest), "--source", str(src)]
+    with stderr_file.open("w") as stderr:
+        # Files, not pipes: reading a pipe to its end would also wait for the task's shell.
+        proc = subprocess.Popen(
+            [*command, "--trust", "--defaults"], stdout=subprocess.DEVNULL, stderr=stderr
+        )
     deadline = time.monotonic() + 60
     while not started.exists():
-        assert proc.poll() is None, proc.communicate()
+        assert proc.poll() is None, stderr_file.read_text()
         assert time.monotonic() < deadline, "render never started"
         time.sleep(0.05)
     assert list(tmp_path.glob(f"{TEMP_PREFIX}*")), "the render is staged beside DEST"
     proc.send_signal(sig)
-    _, err = proc.communicate(timeout=30)
+    proc.wait(timeout=30)
+    err = stderr_file.read_text()
     assert proc.returncode == 130, err
     assert "interrupted" in err
     assert not dest.exists()
