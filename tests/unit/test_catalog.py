@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 
 from scaffold.catalog import bundled_templates_dir, load_catalog
@@ -42,12 +43,10 @@ def test_copier_reads_the_catalog_rather_than_a_copy() -> None:
 
 def test_unknown_names_raise_with_the_real_choices() -> None:
     catalog = load_catalog()
-    try:
+    with pytest.raises(UnknownTemplateError) as template:
         catalog.template("nope")
-    except UnknownTemplateError as exc:
-        assert exc.available == ["ml-pipeline", "rag-system", "ai-feature"]
-        assert exc.exit_code == 2
-    try:
+    assert template.value.available == ["ml-pipeline", "rag-system", "ai-feature"]
+    assert template.value.exit_code == 2
+    with pytest.raises(UnknownChoiceError) as domain:
         catalog.check_domain("space")
-    except UnknownChoiceError as exc:
-        assert "legal" in exc.available
+    assert "legal" in domain.value.available
