@@ -195,8 +195,8 @@ def render_commits(path: Path, rev: str = "HEAD") -> list[RenderCommit]:
 
 def subtree(path: Path, rev: str, folder: str) -> str | None:
     """Return the id of the tree at ``folder`` ("" for the root) of ``rev``, or None."""
-    spec = f"{rev}:{folder}" if folder else rev
-    proc = git_run(["rev-parse", "--verify", "--quiet", f"{spec}^{{tree}}"], path)
+    spec = f"{rev}:{folder}" if folder else f"{rev}^{{tree}}"
+    proc = git_run(["rev-parse", "--verify", "--quiet", spec], path)
     return proc.stdout.strip() if proc.returncode == 0 else None
 
 
@@ -355,7 +355,7 @@ def with_subtree(repo: Path, tree: str, folder: str, sub: str | None, index: Pat
         return sub or git(["mktree"], repo, stdin="").strip()
     env = {"GIT_INDEX_FILE": str(index)}
     git(["read-tree", tree], repo, env=env)
-    git(["rm", "-r", "--cached", "--quiet", "--ignore-unmatch", "--", folder], repo, env=env)
+    git(["rm", "-r", "-f", "--cached", "--quiet", "--ignore-unmatch", "--", folder], repo, env=env)
     if sub:
         git(["read-tree", f"--prefix={folder}/", sub], repo, env=env)
     tree = git(["write-tree"], repo, env=env).strip()
