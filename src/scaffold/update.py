@@ -583,8 +583,13 @@ def _recorded_spec(meta: dict[str, Any], found: _Baseline, version: str) -> str 
     return url if version.startswith("local-") else None
 
 
-def _recorded_answers(project: _Project) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Return the answers of HEAD's answers file and its metadata (keys starting with _)."""
+def _recorded_answers(project: _Project | Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return the answers of HEAD's answers file and its metadata (keys starting with _).
+
+    ``project`` may be a repository's root (the cohort commands read it so).
+    """
+    if isinstance(project, Path):
+        project = _Project(project, "")
     rel = project.rel(ANSWERS_FILE)
     text = show_file(project.repo, "HEAD", rel)
     if text is None:
