@@ -224,8 +224,7 @@ def update_project(
     untracked = _require_clean(repo, allow_untracked=dry_run)
     answers, meta = _recorded_answers(project)
     answers.update(data or {})
-    with tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}{os.getpid()}-") as tmp_name:
-        tmp = Path(tmp_name)
+    with _run_dir() as tmp:
         recorded = bool(meta.get("_scaffold_version"))
         found, base_note = _find_baseline(project, baseline, can_rerender=recorded)
         spec = _source_spec(meta, found, source, to)
@@ -311,7 +310,26 @@ def _merge(
     notes = [f"moved {p} aside to {p}.scaffold-backup" for p in moved]
     for line in notes:
         say(line)
+    _pause("done")
     return replace(report, merge=merge, notes=[*report.notes, *notes])
+
+
+@contextmanager
+def _run_dir() -> Iterator[Path]:
+    """This run's temporary directory; every temporary file of the run goes inside it.
+
+    The template's clone and Copier's own clone included (``tempfile.tempdir`` points here
+    meanwhile), so one ``rmtree`` removes everything, and the next run removes the directory
+    of a run that was killed (its name holds the process id).
+    """
+    saved = tempfile.tempdir
+    tmp = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-"))
+    tempfile.tempdir = str(tmp)
+    try:
+        yield tmp
+    finally:
+        tempfile.tempdir = saved
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def check_for_update(
@@ -507,7 +525,7 @@ def _named_baseline(project: _Project, rev: str) -> _Baseline:
 def _baseline_in_folder(project: _Project, tree: str, info: RenderCommit | None) -> _Baseline:
     """Commit HEAD's tree with the project's folder replaced by ``tree``, as a root commit."""
     repo = project.repo
-    index = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-")) / "index"
+    index = Path(tempfile.mkdtemp(prefix="index-")) / "index"
     try:
         full = with_subtree(repo, tree_of(repo, "HEAD"), project.prefix, tree, index)
     finally:
@@ -641,20 +659,11 @@ def _render_tree(
     *,
     interactive: bool,
 ) -> tuple[str, Identity | None]:
-    """Render ``src`` into ``where`` (a fresh directory) and return its tree and author.
-
-    Copier's own temporary files (its clone of a git template) go under ``where``'s parent,
-    so they are removed with it, even after an interrupt.
-    """
+    """Render ``src`` into ``where`` (a fresh directory) and return its tree and author."""
     from scaffold.render import copier_render
 
     where.mkdir(parents=True)
-    saved = tempfile.tempdir
-    tempfile.tempdir = str(where.parent)
-    try:
-        recorded = copier_render(src, where, answers, defaults=not interactive)
-    finally:
-        tempfile.tempdir = saved
+    recorded = copier_render(src, where, answers, defaults=not interactive)
     _pause("render")
     tree = stage_dir(project.repo, where, where.parent / f"{where.name}.index")
     return tree, _author(recorded)
@@ -753,15 +762,16 @@ def _signals_wait() -> Iterator[list[int]]:
 def _pause(point: str) -> None:
     """Wait here for a signal when a test asks to (``SCAFFOLD_UPDATE_PAUSE_AT=point``).
 
-    The test waits for the marker file this writes, then signals; inside a section where
-    signals wait, this returns as soon as one is pending.
+    This writes the marker file the test waits for; the test signals, then removes the
+    marker. Inside a section where signals wait, this also returns as soon as one is pending.
     """
     if os.environ.get(PAUSE_AT_ENV) != point:
         return
-    Path(os.environ[PAUSE_MARKER_ENV]).write_text(str(os.getpid()), encoding="utf-8")
-    deadline = time.monotonic() + 30
+    marker = Path(os.environ[PAUSE_MARKER_ENV])
+    marker.write_text(str(os.getpid()), encoding="utf-8")
+    deadline = time.monotonic() + 60
     masked = signal.pthread_sigmask(signal.SIG_BLOCK, set()) & _SIGNALS
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and marker.exists():
         if masked and signal.sigpending() & _SIGNALS:
             return
         time.sleep(0.01)
