@@ -4,6 +4,7 @@ subfolder projects, downgrades. Real git, real Copier renders.
 
 from __future__ import annotations
 
+import os
 import shutil
 import stat
 from pathlib import Path
@@ -359,3 +360,90 @@ def test_check_does_not_call_an_older_version_newer(tmp_path: Path, git_template
     repo = _generate(git_template, tmp_path / "proj")
 
     assert not check_for_update(repo, to="v1").newer
+
+
+# -- scenarios beyond the listed cases ---------------------------------------------------------
+
+
+def test_update_in_a_linked_worktree_moves_only_its_branch(
+    tmp_path: Path, git_template: Path
+) -> None:
+    repo = _generate(git_template, tmp_path / "proj")
+    main_head = run_git(repo, "rev-parse", "HEAD").strip()
+    linked = tmp_path / "linked"
+    run_git(repo, "worktree", "add", "--quiet", "-b", "feature", str(linked))
+    commit(linked, {"notes.txt": "feature line\n" + NOTES})
+    _release_v2(git_template)
+
+    report = update_project(linked)
+
+    assert report.merge == run_git(linked, "rev-parse", "feature").strip()
+    assert run_git(repo, "rev-parse", "main").strip() == main_head
+    assert "feature line\n" in read(linked, "notes.txt")
+    assert read(linked, "new.txt") == "from v2\n"
+    assert run_git(linked, "status", "--porcelain") == ""
+    assert run_git(repo, "status", "--porcelain") == ""
+
+
+def test_separate_git_dir_conflict_state_is_where_git_looks(
+    tmp_path: Path, git_template: Path
+) -> None:
+    repo = _generate(git_template, tmp_path / "proj")
+    run_git(repo, "init", "--quiet", f"--separate-git-dir={tmp_path / 'gitdir'}")
+    commit(repo, {"notes.txt": NOTES + "owner's line 11\n"})
+    _release_v2(git_template)
+
+    report = update_project(repo)
+
+    assert report.conflicts
+    assert (tmp_path / "gitdir" / "MERGE_HEAD").read_text().strip() == report.render
+    run_git(repo, "merge", "--abort")
+    assert run_git(repo, "status", "--porcelain") == ""
+
+
+def test_executable_bit_from_the_template_reaches_the_work_tree(
+    tmp_path: Path, git_template: Path
+) -> None:
+    repo = _generate(git_template, tmp_path / "proj")
+    build_tree(git_template, {"demo/run.sh": "#!/bin/sh\necho run\n"})
+    script = git_template / "demo" / "run.sh"
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    _release_v2(git_template)
+
+    update_project(repo)
+
+    assert os.access(repo / "run.sh", os.X_OK)
+    assert run_git(repo, "ls-files", "-s", "run.sh").startswith("100755")
+    assert run_git(repo, "status", "--porcelain") == ""
+
+
+def test_non_ascii_conflict_keeps_both_sides(tmp_path: Path, git_template: Path) -> None:
+    repo = _generate(git_template, tmp_path / "proj")
+    lines = NOTES.splitlines(keepends=True)
+    commit(repo, {"notes.txt": "".join([*lines[:4], "ligne à moi — 日本語\n", *lines[5:]])})
+    _release_v2(git_template, {"demo/notes.txt": "".join([*lines[:4], "Zeile für v2 ✓\n"])})
+
+    report = update_project(repo)
+
+    notes = read(repo, "notes.txt")
+    assert report.conflicts
+    assert "ligne à moi — 日本語\n" in notes
+    assert "Zeile für v2 ✓\n" in notes
+    assert ">>>>>>> template v2\n" in notes
+
+
+def test_file_renamed_and_edited_by_the_owner_gets_the_template_change(
+    tmp_path: Path, git_template: Path
+) -> None:
+    repo = _generate(git_template, tmp_path / "proj")
+    run_git(repo, "mv", "notes.txt", "NOTES.md")
+    commit(repo, {"NOTES.md": "owner's first line\n" + NOTES}, "rename and edit")
+    _release_v2(git_template)
+
+    report = update_project(repo)
+
+    assert not report.conflicts
+    assert not (repo / "notes.txt").exists()
+    merged = read(repo, "NOTES.md")
+    assert "owner's first line\n" in merged
+    assert "line 11 from v2\n" in merged
