@@ -19,7 +19,7 @@ from pathlib import Path
 from scaffold import __version__
 from scaffold.catalog import bundled_templates_dir
 from scaffold.errors import GitError, TemplateSourceError
-from scaffold.gitrepo import git
+from scaffold.gitrepo import git, git_run
 
 BUNDLED = "bundled"
 _REMOTE = re.compile(r"^(https?://|ssh://|git://|file://|git@[^:]+:|gh:|gl:)")
@@ -90,6 +90,15 @@ def _describe(repo: Path) -> tuple[str, str]:
     return version, commit
 
 
+def _commit_of(clone: Path, ref: str) -> str:
+    """The commit ``ref`` names in a fresh clone: a tag, a commit, or a remote's branch."""
+    for candidate in (ref, f"origin/{ref}"):
+        proc = git_run(["rev-parse", "--verify", "--quiet", f"{candidate}^{{commit}}"], clone)
+        if proc.returncode == 0:
+            return proc.stdout.strip()
+    return ref
+
+
 @contextmanager
 def open_source(spec: str | None, *, trust: bool = False) -> Iterator[TemplateSource]:
     """Yield the template source ``spec`` (bundled when None), cleaned up on exit."""
@@ -114,7 +123,7 @@ def open_source(spec: str | None, *, trust: bool = False) -> Iterator[TemplateSo
         clone = Path(tmp) / "src"
         try:
             git(["clone", "--quiet", "--no-checkout", url, str(clone)], Path(tmp))
-            git(["checkout", "--quiet", "--detach", ref or "HEAD"], clone)
+            git(["checkout", "--quiet", "--detach", _commit_of(clone, ref or "HEAD")], clone)
         except GitError as exc:
             raise TemplateSourceError(
                 f"cannot fetch template source {spec}: {exc.stderr.strip().splitlines()[-1:]}",

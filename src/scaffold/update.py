@@ -229,7 +229,8 @@ def update_project(
         found, base_note = _find_baseline(project, baseline, can_rerender=recorded)
         spec = _source_spec(meta, found, source, to)
         old_version = str(meta.get("_scaffold_version") or found.version or "unknown")
-        with open_source(spec, trust=trust) as src:
+        with open_source(spec, trust=trust) as opened:
+            src = opened if source or to else _follow_track(opened, meta, found)
             template = str(answers.get("template") or found.template or src.root.name)
             if not allow_downgrade:
                 _refuse_downgrade(old_version, meta, found, src)
@@ -347,7 +348,8 @@ def check_for_update(
     recorded = str(meta.get("_scaffold_version") or base.version or "unknown")
     recorded_source = str(meta.get("_scaffold_source") or base.source or BUNDLED)
     spec = _source_spec(meta, base, source, to)
-    with open_source(spec, trust=trust) as src:
+    with open_source(spec, trust=trust) as opened:
+        src = opened if source or to else _follow_track(opened, meta, base)
         template = str(answers.get("template") or base.template or src.root.name)
         newer = _is_newer(recorded, split_spec(recorded_source)[1], src)
     return CheckReport(project.root, template, recorded, src.version, src.record, newer)
@@ -649,6 +651,40 @@ def _source_spec(meta: dict[str, Any], base: _Baseline, source: str | None, to: 
     if source is None and ref is not None:
         return f"{url}@HEAD"
     return spec
+
+
+def _follow_track(src: TemplateSource, meta: dict[str, Any], base: _Baseline) -> TemplateSource:
+    """Move a git source to the newest version on the track the project is on.
+
+    A project on a tag follows the newer tags that contain it (another branch's tags are
+    another track); a project on a branch other than the default one follows that branch.
+    Otherwise the default branch, as opened.
+    """
+    recorded_source = str(meta.get("_scaffold_source") or base.source or "")
+    recorded = split_spec(recorded_source)[1] if recorded_source else None
+    root = src.root
+    if (
+        not (src.commit and recorded)
+        or git_run(["cat-file", "-e", f"{recorded}^{{commit}}"], root).returncode
+    ):
+        return src
+    target: str | None = None
+    if git(["tag", "--points-at", recorded], root).split():
+        newer = git(["tag", "--contains", recorded, "--sort=-v:refname"], root).split()
+        target = newer[0] if newer else None
+    elif not is_ancestor(root, recorded, "HEAD"):
+        listed = git(
+            ["branch", "--remotes", "--contains", recorded, "--format=%(refname:short)"], root
+        )
+        branches = [b for b in listed.split() if not b.endswith("/HEAD")]
+        target = branches[0] if len(branches) == 1 else None
+    if target is None or resolve_commit(root, target) == src.commit:
+        return src
+    from scaffold.sources import _describe
+
+    git(["checkout", "--quiet", "--detach", target], root)
+    version, commit = _describe(root)
+    return replace(src, ref=target, version=version, commit=commit)
 
 
 def _render_tree(

@@ -469,3 +469,54 @@ def test_one_clone_per_update(tmp_path: Path, git_template: Path) -> None:
     clones = [line for line in trace.read_text().splitlines() if "git clone" in line]
     assert len(clones) == 1, clones
     assert read(repo, "new.txt") == "from v2\n"
+
+
+@pytest.fixture
+def two_tracks(tmp_path: Path, git_template: Path) -> Path:
+    """The git template with a maintenance branch `lts` (tag v1.1) beside main's v2."""
+    run_git(git_template, "checkout", "--quiet", "-b", "lts", "v1")
+    commit(git_template, {"demo/lts.txt": "lts fix\n"}, "lts fix")
+    run_git(git_template, "tag", "v1.1")
+    run_git(git_template, "checkout", "--quiet", "main")
+    _release_v2(git_template)
+    return git_template
+
+
+def test_a_project_on_a_tag_of_another_branch_follows_that_branchs_tags(
+    tmp_path: Path, two_tracks: Path
+) -> None:
+    repo = generate(f"{two_tracks}@v1", tmp_path / "proj")
+    assert update_project(repo, to="v1.1").new_version == "v1.1"
+
+    assert update_project(repo).up_to_date
+    assert not check_for_update(repo).newer
+    assert read(repo, "lts.txt") == "lts fix\n"
+    assert not (repo / "new.txt").exists()
+
+    run_git(two_tracks, "checkout", "--quiet", "lts")
+    commit(two_tracks, {"demo/lts.txt": "lts fix 2\n"}, "lts fix 2")
+    run_git(two_tracks, "tag", "v1.2")
+    run_git(two_tracks, "checkout", "--quiet", "main")
+
+    assert check_for_update(repo).newer
+    report = update_project(repo)
+    assert report.new_version == "v1.2"
+    assert read(repo, "lts.txt") == "lts fix 2\n"
+    assert not (repo / "new.txt").exists()
+
+
+def test_a_project_on_a_branch_follows_that_branch(tmp_path: Path, two_tracks: Path) -> None:
+    repo = generate(f"{two_tracks}@v1", tmp_path / "proj")
+    run_git(two_tracks, "checkout", "--quiet", "lts")
+    commit(two_tracks, {"demo/lts.txt": "untagged lts work\n"}, "lts work")
+    run_git(two_tracks, "checkout", "--quiet", "main")
+    update_project(repo, to="lts")
+    run_git(two_tracks, "checkout", "--quiet", "lts")
+    commit(two_tracks, {"demo/lts.txt": "more lts work\n"}, "more lts work")
+    run_git(two_tracks, "checkout", "--quiet", "main")
+
+    assert check_for_update(repo).newer
+    update_project(repo)
+
+    assert read(repo, "lts.txt") == "more lts work\n"
+    assert not (repo / "new.txt").exists()
