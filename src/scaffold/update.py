@@ -849,6 +849,7 @@ def _apply(
             _FINISHED.set()
             _pause("committed")
             checkout_tree(repo, ours, merge)
+        run_hook(repo, "post-merge", "0")
         return merge
     return _commit_with_hooks(repo, ours, render, merged, message)
 
