@@ -7,8 +7,6 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -451,21 +449,16 @@ def test_file_renamed_and_edited_by_the_owner_gets_the_template_change(
     assert "line 11 from v2\n" in merged
 
 
-def test_one_clone_per_update(tmp_path: Path, git_template: Path) -> None:
+def test_one_clone_per_update(
+    tmp_path: Path, git_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     repo = _generate(git_template, tmp_path / "proj")
     _release_v2(git_template)
     trace = tmp_path / "git-trace"
-    env = {**os.environ, "GIT_TRACE": str(trace)}
+    monkeypatch.setenv("GIT_TRACE", str(trace))
 
-    proc = subprocess.run(
-        [sys.executable, "-m", "scaffold", "update", str(repo)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    update_project(repo)
 
-    assert proc.returncode == 0, proc.stderr
     clones = [line for line in trace.read_text().splitlines() if "git clone" in line]
     assert len(clones) == 1, clones
     assert read(repo, "new.txt") == "from v2\n"
