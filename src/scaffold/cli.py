@@ -208,7 +208,11 @@ def new(
 @app.command()
 def update(
     path: Annotated[
-        Path, typer.Argument(help="The repository to update (default: the current one).")
+        Path,
+        typer.Argument(
+            help="The project to update: its repository, or its folder in a larger one "
+            "(default: the current directory)."
+        ),
     ] = Path(),
     data: Annotated[
         list[str] | None,
@@ -227,7 +231,10 @@ def update(
     ] = None,
     baseline: Annotated[
         str | None,
-        typer.Option(help="The pristine render commit to merge from, when none has trailers."),
+        typer.Option(
+            help="The pristine render commit to merge from, when none can be verified "
+            "or rendered again."
+        ),
     ] = None,
     check: Annotated[
         bool,
