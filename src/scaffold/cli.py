@@ -192,6 +192,8 @@ def new(
                 interactive=interactive,
                 cwd=Path.cwd(),
             )
+    for notice in result.notices:
+        _err(f"note: {notice}")
     rel = _relative(result.path)
     typer.echo(
         f"Created {rel}: {result.template} {result.version}, {result.files} files, "

@@ -149,6 +149,8 @@ def new(
         for e in report.entries
     ]
     typer.echo(_table(["line", "id", "status", "version", "error"], rows))
+    for notice in report.notices:
+        typer.echo(f"note: {notice}", err=True)
     counts = ", ".join(f"{report.count(s)} {s.value}" for s in RowStatus if report.count(s))
     typer.echo(f"\n{report.template} {report.version} into {report.out}: {counts}.")
     typer.echo(f"Recorded in {report.out / 'cohort.json'}.")
@@ -212,6 +214,11 @@ def update(
         version = f"{r.old_version} -> {r.new_version}" if r.new_version else ""
         rows.append((_short(r.repo), r.status.value, version, r.branch or "", files, detail))
     typer.echo(_table(["repo", "status", "version", "branch", "files", "detail"], rows))
+    for r in results:
+        for item in r.cleaned:
+            typer.echo(
+                f"note: {_short(r.repo)}: removed {item}, left by an interrupted run", err=True
+            )
     counts = {s: sum(1 for r in results if r.status is s) for s in UpdateStatus}
     typer.echo("\n" + ", ".join(f"{n} {s.value}" for s, n in counts.items() if n) + ".")
     if counts[UpdateStatus.FAILED]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from collections.abc import Callable, Iterable
 from contextlib import closing
 from dataclasses import asdict, dataclass, field, replace
@@ -23,10 +22,12 @@ import yaml
 
 from scaffold.answers import ANSWERS_FILE, load_answers_file
 from scaffold.errors import ScaffoldError, UsageError
+from scaffold.locks import RunLock
 from scaffold.parallel import run_parallel
-from scaffold.render import TEMP_PREFIX, render_project
+from scaffold.render import render_project
 from scaffold.roster import RosterRow, read_rows, validate
 from scaffold.sources import TemplateSource, open_source
+from scaffold.staging import sweep
 
 MANIFEST = "cohort.json"
 MANIFEST_SCHEMA = 1
@@ -65,6 +66,8 @@ class NewReport:
     source: str
     version: str
     entries: list[CohortEntry] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    """Things to tell the user that are not errors (leftovers removed, a stale lock)."""
 
     def count(self, status: RowStatus) -> int:
         """Return how many rows ended with ``status``."""
@@ -130,33 +133,41 @@ def new_cohort(
             load_catalog(src.root).template(template)
         checked = validate(rows, root=src.root, locked=locked)
         out.mkdir(parents=True, exist_ok=True)
-        _remove_stale_staging(out)
-        entries: dict[int, CohortEntry] = {
-            p.line: CohortEntry(p.line, p.id, None, RowStatus.INVALID, error=p.message)
-            for p in checked.problems
-        }
-        todo: list[_RenderTask] = []
-        for row in checked.rows:
-            if (out / row.id).exists():
-                entries[row.line] = CohortEntry(
-                    row.line, row.id, row.id, RowStatus.EXISTS, _recorded_version(out / row.id)
+        with RunLock(out) as lock:
+            notices = [n for n in [lock.notice] if n]
+            notices += _swept(out)
+            entries: dict[int, CohortEntry] = {
+                p.line: CohortEntry(p.line, p.id, None, RowStatus.INVALID, error=p.message)
+                for p in checked.problems
+            }
+            todo: list[_RenderTask] = []
+            for row in checked.rows:
+                if (out / row.id).exists():
+                    entries[row.line] = CohortEntry(
+                        row.line, row.id, row.id, RowStatus.EXISTS, _recorded_version(out / row.id)
+                    )
+                else:
+                    todo.append(_RenderTask(src, out, row))
+            if on_start:
+                on_start(len(todo))
+            jobs = jobs or os.cpu_count() or 1
+            try:
+                with closing(run_parallel(_render_row, todo, jobs, on_lost=_lost_row)) as done:
+                    for entry in done:
+                        entries[entry.row] = entry
+                        if on_result:
+                            on_result(entry)
+            finally:
+                notices += _swept(out)  # what a worker killed mid-render left behind
+                report = NewReport(
+                    out,
+                    template,
+                    src.record,
+                    src.version,
+                    [entries[k] for k in sorted(entries)],
+                    notices,
                 )
-            else:
-                todo.append(_RenderTask(src, out, row))
-        if on_start:
-            on_start(len(todo))
-        try:
-            with closing(run_parallel(_render_row, todo, jobs or os.cpu_count() or 1)) as done:
-                for entry in done:
-                    entries[entry.row] = entry
-                    if on_result:
-                        on_result(entry)
-        finally:
-            _remove_stale_staging(out)  # what a worker killed mid-render left behind
-            report = NewReport(
-                out, template, src.record, src.version, [entries[k] for k in sorted(entries)]
-            )
-            write_manifest(out, report.entries, template=template, source=src.record)
+                write_manifest(out, report.entries, template=template, source=src.record)
     return report
 
 
@@ -180,10 +191,15 @@ def _render_row(task: _RenderTask) -> CohortEntry:
     return CohortEntry(row.line, row.id, row.id, RowStatus.CREATED, result.version)
 
 
-def _remove_stale_staging(out: Path) -> None:
-    """Remove staging directories a killed run left behind (they are never a repo)."""
-    for stale in out.glob(f"{TEMP_PREFIX}*"):
-        shutil.rmtree(stale, ignore_errors=True)
+def _lost_row(task: _RenderTask, why: str) -> CohortEntry:
+    """The entry of a row whose worker died mid-render (its staging is swept later)."""
+    row = task.row
+    return CohortEntry(row.line, row.id, None, RowStatus.FAILED, error=f"{why}; re-run to retry")
+
+
+def _swept(out: Path) -> list[str]:
+    """Remove staging directories that dead runs left in ``out``; say what was removed."""
+    return [f"removed {path.name}, left behind by an interrupted run" for path in sweep(out)]
 
 
 def _recorded_version(repo: Path) -> str | None:

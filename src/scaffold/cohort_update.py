@@ -9,11 +9,12 @@ changes is skipped; a conflicted one is reported with its files, and nothing of 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import closing
+from contextlib import ExitStack, closing
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
@@ -31,13 +32,18 @@ from scaffold.gitrepo import (
     resolve_commit,
     toplevel,
 )
+from scaffold.locks import RunLock
 from scaffold.merge_report import FileStatus
 from scaffold.parallel import run_parallel
+from scaffold.sources import BUNDLED
 
 if TYPE_CHECKING:
     from scaffold.update import UpdateReport
 
 BRANCH_PREFIX = "scaffold/update-"
+#: A branch and a temporary directory of a run in progress carry that run's pid.
+_WORK_PREFIX = "scaffold/in-progress-"
+_TMP_PREFIX = "scaffold-cohort-"
 
 
 class UpdateStatus(StrEnum):
@@ -62,6 +68,8 @@ class RepoUpdate:
     files: dict[str, int] = field(default_factory=dict)
     conflicts: list[str] = field(default_factory=list)
     message: str | None = None
+    cleaned: list[str] = field(default_factory=list)
+    """Leftovers of a killed earlier run that were removed from this repo."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,7 @@ class _UpdateTask:
     branch: str | None
     data: dict[str, Any]
     source: str | None
+    """The source the instructor named, or the cohort's recorded one; None: none known."""
     trust: bool
 
 
@@ -111,21 +120,52 @@ def update_cohort(
     on_start: Callable[[int], None] | None = None,
     on_result: Callable[[RepoUpdate], None] | None = None,
 ) -> list[RepoUpdate]:
-    """Update every repo on a new branch; record the outcomes in each cohort's manifest."""
+    """Update every repo on a new branch; record the outcomes in each cohort's manifest.
+
+    The template source is the one the instructor passes (``source``), else the one the
+    cohort recorded in ``cohort.json`` when it was made; never one read from a student's
+    repo, whose answers file the student controls. ``trust`` applies to that source only.
+    """
     repos = find_repos(paths)
-    tasks = [_UpdateTask(r, branch, dict(data or {}), source, trust) for r in repos]
-    if on_start:
-        on_start(len(tasks))
-    results: dict[Path, RepoUpdate] = {}
-    try:
-        with closing(run_parallel(_update_repo, tasks, jobs or os.cpu_count() or 1)) as done:
-            for result in done:
-                results[result.repo] = result
-                if on_result:
-                    on_result(result)
-    finally:
-        _record_updates(paths, results)
+    # A repo's cohort is the directory whose cohort.json lists it (given, or the repo's parent).
+    cohorts = sorted({r.parent for r in repos if (r.parent / MANIFEST).is_file()})
+    with ExitStack() as stack:
+        for cohort in cohorts:  # one run per cohort at a time: cohort.json is written once
+            stack.enter_context(RunLock(cohort))
+        recorded = {c: cohort_source(c) for c in cohorts}
+        tasks = []
+        for repo in repos:
+            chosen = source or recorded.get(repo.parent)
+            tasks.append(_UpdateTask(repo, branch, dict(data or {}), chosen, trust))
+        if on_start:
+            on_start(len(tasks))
+        results: dict[Path, RepoUpdate] = {}
+        try:
+            with closing(run_parallel(_update_repo, tasks, jobs or os.cpu_count() or 1)) as done:
+                for result in done:
+                    results[result.repo] = result
+                    if on_result:
+                        on_result(result)
+        finally:
+            _record_updates(cohorts, results)
     return [results[r] for r in repos if r in results]
+
+
+def cohort_source(cohort: Path) -> str | None:
+    """The template source ``cohort new`` recorded for ``cohort``, to update from.
+
+    A git source is recorded at the commit it was rendered from; updating follows its
+    URL (the commit is dropped), so the cohort gets the source's newer commits.
+    """
+    from scaffold.sources import split_spec
+
+    recorded = (read_manifest(cohort) or {}).get("source")
+    if not isinstance(recorded, str) or not recorded:
+        return None
+    base, ref = split_spec(recorded)
+    if ref is not None and re.fullmatch(r"[0-9a-f]{40}", ref):
+        return base
+    return recorded
 
 
 def _update_repo(task: _UpdateTask) -> RepoUpdate:
@@ -135,18 +175,28 @@ def _update_repo(task: _UpdateTask) -> RepoUpdate:
     repo = toplevel(task.repo)
     if repo is None or resolve_commit(repo, "HEAD") is None:
         return RepoUpdate(task.repo, UpdateStatus.FAILED, message="not a git repo with commits")
+    cleaned = remove_leftovers(repo)
     operation = operation_in_progress(repo)
     dirty = dirty_paths(repo)
     if operation or dirty:
         why = f"{operation} in progress" if operation else f"{len(dirty)} uncommitted file(s)"
-        return RepoUpdate(task.repo, UpdateStatus.SKIPPED, message=why)
-    tmp = Path(tempfile.mkdtemp(prefix="scaffold-cohort-"))
-    work_branch = f"scaffold/in-progress-{os.getpid()}-{tmp.name[-8:]}"
+        return RepoUpdate(task.repo, UpdateStatus.SKIPPED, message=why, cleaned=cleaned)
+    source = task.source or _bundled_only(repo)
+    if source is None:
+        return RepoUpdate(
+            task.repo,
+            UpdateStatus.FAILED,
+            message="no cohort source is known for this repo and it records a template "
+            "source of its own, which scaffold never runs for a cohort; pass --source",
+            cleaned=cleaned,
+        )
+    tmp = Path(tempfile.mkdtemp(prefix=f"{_TMP_PREFIX}{os.getpid()}-"))
+    work_branch = f"{_WORK_PREFIX}{os.getpid()}-{tmp.name[-8:]}"
     keep = False
     try:
         git(["worktree", "add", "--quiet", "-b", work_branch, str(tmp / "wt"), "HEAD"], repo)
-        report = update_project(tmp / "wt", data=task.data, source=task.source, trust=task.trust)
-        result = _outcome(task, report, repo, work_branch)
+        report = update_project(tmp / "wt", data=task.data, source=source, trust=task.trust)
+        result = replace(_outcome(task, report, repo, work_branch), cleaned=cleaned)
         if result.status is UpdateStatus.CLEAN and result.branch:
             git(["worktree", "remove", "--force", str(tmp / "wt")], repo)
             git(["branch", "-m", work_branch, result.branch], repo)
@@ -154,15 +204,74 @@ def _update_repo(task: _UpdateTask) -> RepoUpdate:
         return result
     except ScaffoldError as exc:
         message = f"{exc.message} ({exc.hint})" if exc.hint else exc.message
-        return RepoUpdate(task.repo, UpdateStatus.FAILED, message=message)
+        return RepoUpdate(task.repo, UpdateStatus.FAILED, message=message, cleaned=cleaned)
     except Exception as exc:  # a worker reports; it must not end the whole run
-        return RepoUpdate(task.repo, UpdateStatus.FAILED, message=repr(exc))
+        return RepoUpdate(task.repo, UpdateStatus.FAILED, message=repr(exc), cleaned=cleaned)
     finally:
         git_run(["worktree", "remove", "--force", str(tmp / "wt")], repo)
         git_run(["worktree", "prune"], repo)
         if not keep:
             git_run(["branch", "-D", work_branch], repo)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _bundled_only(repo: Path) -> str | None:
+    """``bundled`` when the repo records scaffold's own templates, else None (untrusted)."""
+    from scaffold.update import _recorded_answers
+
+    try:
+        _answers, meta = _recorded_answers(repo)
+    except ScaffoldError:
+        return None
+    return BUNDLED if str(meta.get("_scaffold_source") or BUNDLED) == BUNDLED else None
+
+
+def _pid_of(name: str, prefix: str) -> int | None:
+    match = re.match(re.escape(prefix) + r"(\d+)-", name)
+    return int(match[1]) if match else None
+
+
+def _dead(pid: int | None) -> bool:
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def remove_leftovers(repo: Path) -> list[str]:
+    """Remove what a killed ``cohort update`` left in ``repo``; say what was removed.
+
+    Its temporary worktrees (registered in the repo, living in the temporary directory) and
+    its ``scaffold/in-progress-<pid>-*`` branches are removed when that pid is gone.
+    """
+    removed: list[str] = []
+    listing = git_run(["worktree", "list", "--porcelain"], repo)
+    worktree: str | None = None
+    for line in listing.stdout.splitlines() if listing.returncode == 0 else []:
+        if line.startswith("worktree "):
+            worktree = line[len("worktree ") :]
+        elif line.startswith("branch refs/heads/") and worktree:
+            name = line[len("branch refs/heads/") :]
+            if _dead(_pid_of(name, _WORK_PREFIX)):
+                git_run(["worktree", "remove", "--force", worktree], repo)
+                shutil.rmtree(Path(worktree).parent, ignore_errors=True)
+                removed.append(f"worktree {worktree}")
+    git_run(["worktree", "prune"], repo)
+    branches = git_run(["branch", "--list", f"{_WORK_PREFIX}*", "--format=%(refname:short)"], repo)
+    for name in branches.stdout.split() if branches.returncode == 0 else []:
+        if _dead(_pid_of(name, _WORK_PREFIX)):
+            git_run(["branch", "-D", name], repo)
+            removed.append(f"branch {name}")
+    for stale in Path(tempfile.gettempdir()).glob(f"{_TMP_PREFIX}*"):
+        if _dead(_pid_of(stale.name, _TMP_PREFIX)):
+            shutil.rmtree(stale, ignore_errors=True)
+            removed.append(f"directory {stale}")
+    return removed
 
 
 def _outcome(task: _UpdateTask, report: UpdateReport, repo: Path, work_branch: str) -> RepoUpdate:
@@ -192,10 +301,9 @@ def _outcome(task: _UpdateTask, report: UpdateReport, repo: Path, work_branch: s
     )
 
 
-def _record_updates(paths: Sequence[Path], results: dict[Path, RepoUpdate]) -> None:
+def _record_updates(cohorts: Sequence[Path], results: dict[Path, RepoUpdate]) -> None:
     """Store each result in the ``cohort.json`` of the cohort directory that lists its repo."""
-    for path in paths:
-        out = path.expanduser().absolute()
+    for out in cohorts:
         if read_manifest(out) is None:
             continue
         entries = manifest_entries(out)

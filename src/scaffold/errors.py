@@ -64,13 +64,15 @@ class InvalidAnswerError(UsageError):
 class AnswersFileError(UsageError):
     """An answers file is missing or not a YAML mapping."""
 
-    def __init__(self, path: Path, problem: str, line: int | None = None) -> None:
+    def __init__(
+        self, path: Path, problem: str, line: int | None = None, hint: str | None = None
+    ) -> None:
         self.path = path
         self.line = line
         where = f"{path}:{line}" if line is not None else str(path)
         super().__init__(
             f"malformed answers file {where}: {problem}",
-            "an answers file is a YAML mapping of question to answer, e.g. `domain: legal`",
+            hint or "an answers file is a YAML mapping of question to answer, e.g. `domain: legal`",
         )
 
 

@@ -73,20 +73,46 @@ def _worker(func: Callable[[Any], Any], conn: Connection, inherited: list[Connec
 class _Workers:
     """Started worker processes, each with its own pipe, and the item each one is handling."""
 
-    def __init__(self, func: Callable[[T], R], count: int) -> None:
-        context = multiprocessing.get_context()
-        forked = context.get_start_method() == "fork"
+    def __init__(self, func: Callable[[Any], Any], count: int) -> None:
+        self.func = func
         self.procs: list[BaseProcess] = []
         self.conns: list[Connection] = []
         self.busy: dict[Connection, int] = {}
         for _ in range(count):
-            parent_end, child_end = context.Pipe()
-            inherited = [*self.conns, parent_end] if forked else []
-            proc = context.Process(target=_worker, args=(func, child_end, inherited), daemon=True)
-            proc.start()
-            child_end.close()
-            self.procs.append(proc)
-            self.conns.append(parent_end)
+            self.start()
+
+    def start(self) -> Connection:
+        """Start one more worker; return this process's end of its pipe."""
+        context = multiprocessing.get_context()
+        forked = context.get_start_method() == "fork"
+        parent_end, child_end = context.Pipe()
+        inherited = [*self.conns, parent_end] if forked else []
+        proc = context.Process(target=_worker, args=(self.func, child_end, inherited), daemon=True)
+        proc.start()
+        child_end.close()
+        self.procs.append(proc)
+        self.conns.append(parent_end)
+        return parent_end
+
+    def bury(self, conn: Connection) -> str:
+        """Forget the dead worker behind ``conn``; return how it died."""
+        position = self.conns.index(conn)
+        proc = self.procs.pop(position)
+        self.conns.pop(position)
+        self.busy.pop(conn, None)
+        conn.close()
+        proc.join(5)
+        code = proc.exitcode
+        if code is None:  # its pipe closed but it lives on: it will not be given work again
+            proc.kill()
+            proc.join()
+        proc.close()
+        if code is not None and code < 0:
+            name = signal.Signals(-code).name
+            return f"the worker process was killed by {name}" + (
+                " (out of memory?)" if -code == signal.SIGKILL else ""
+            )
+        return f"the worker process exited with code {code}"
 
     def give(self, conn: Connection, work: Iterator[tuple[int, Any]]) -> None:
         """Send ``conn``'s worker its next item, or tell it to finish when there is none."""
@@ -126,13 +152,22 @@ class _Workers:
             proc.close()
 
 
-def run_parallel(func: Callable[[T], R], items: Sequence[T], jobs: int) -> Generator[R, None, None]:
+def run_parallel(
+    func: Callable[[T], R],
+    items: Sequence[T],
+    jobs: int,
+    *,
+    on_lost: Callable[[T, str], R] | None = None,
+) -> Generator[R, None, None]:
     """Yield ``func(item)`` for every item, as each finishes, using up to ``jobs`` processes.
 
     ``func`` must be a module-level function whose arguments and result pickle, and it should
     return failures as values: an exception raised in a worker ends the whole run with a
-    ``WorkerError``. With ``jobs`` 1 (or a single item) everything runs in this process, in
-    order. Close the generator (or let an exception leave the loop) to stop the workers.
+    ``WorkerError``. A worker that dies (killed by a signal, the OOM killer, ``os._exit``)
+    ends the run the same way, unless ``on_lost`` is given: then ``on_lost(item, why)`` is
+    yielded for its item, a new worker takes its place and the run goes on. With ``jobs`` 1
+    (or a single item) everything runs in this process, in order. Close the generator (or
+    let an exception leave the loop) to stop the workers.
     """
     if jobs <= 1 or len(items) <= 1:
         for item in items:
@@ -141,7 +176,7 @@ def run_parallel(func: Callable[[T], R], items: Sequence[T], jobs: int) -> Gener
     work = iter(enumerate(items))
     workers = _Workers(func, min(jobs, len(items)))
     try:
-        for conn in workers.conns:
+        for conn in list(workers.conns):
             workers.give(conn, work)
         while workers.busy:
             ready = wait(list(workers.busy))
@@ -150,9 +185,14 @@ def run_parallel(func: Callable[[T], R], items: Sequence[T], jobs: int) -> Gener
                 try:
                     _index, ok, value = conn.recv()
                 except EOFError:
-                    raise WorkerError(
-                        f"a worker process exited while handling item {index + 1}"
-                    ) from None
+                    why = workers.bury(conn)
+                    if on_lost is None:
+                        raise WorkerError(
+                            f"a worker process exited while handling item {index + 1} ({why})"
+                        ) from None
+                    workers.give(workers.start(), work)
+                    yield on_lost(items[index], why)
+                    continue
                 if not ok:
                     raise WorkerError(f"item {index + 1} raised {value}")
                 workers.give(conn, work)

@@ -8,6 +8,7 @@ any point removes the temporary directory, so the destination is never half-writ
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scaffold.answers import ANSWERS_FILE
+from scaffold.answers import ANSWERS_FILE, check_answers, template_questions
 from scaffold.catalog import load_catalog
 from scaffold.errors import (
     DestinationExistsError,
@@ -30,13 +31,15 @@ from scaffold.errors import (
 )
 from scaffold.gitrepo import Identity, commit_all, init_repo, render_message
 from scaffold.sources import BUNDLED, TemplateSource
+from scaffold.staging import TEMP_PREFIX, Staging, sweep
+
+__all__ = ["TEMP_PREFIX", "RenderResult", "render_project"]
 
 #: Answers a run without a terminal must be given unless ``--defaults`` is passed.
 REQUIRED_WITHOUT_TERMINAL = ("template", "domain", "deploy_target")
-_PROJECT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9 _-]{0,63}$")
+_PROJECT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9 _-]{0,63}")
 _VALIDATION = re.compile(r"^Validation error for question '(\w+)': (.*)$", re.S)
 _CHOICE = re.compile(r"^Invalid choice for '(\w+)': (.*) is not in \[(.*)\]$", re.S)
-TEMP_PREFIX = ".scaffold-render-"
 #: The template's default email: a render answered with it is committed as the git user.
 PLACEHOLDER_EMAIL = "you@example.com"
 
@@ -52,6 +55,8 @@ class RenderResult:
     commit: str
     answers: dict[str, Any] = field(default_factory=dict)
     files: int = 0
+    notices: list[str] = field(default_factory=list)
+    """Things the user should know that are not errors (e.g. leftovers that were removed)."""
 
 
 def check_destination(dest: Path) -> None:
@@ -112,22 +117,84 @@ def _record_metadata(project: Path, source: TemplateSource) -> dict[str, Any]:
 
 @contextmanager
 def _staging(dest: Path) -> Iterator[Path]:
-    """Yield a hidden directory beside ``dest``; it is always removed on exit."""
+    """Yield a hidden directory beside ``dest``; it is always removed on exit.
+
+    Parents that did not exist are created, and removed again if the render fails.
+    """
     created: list[Path] = []
     parent = dest.parent
     while not parent.exists():
         created.append(parent)
         parent = parent.parent
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=dest.parent))
     try:
-        yield tmp
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        staging = Staging(dest.parent)
+    except OSError as exc:
+        _remove_all(created)
+        raise _unwritable(dest, exc) from exc
+    try:
+        yield staging.path
     except BaseException:
-        for path in created:
-            shutil.rmtree(path, ignore_errors=True)
+        _remove_all(created)
         raise
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        staging.close()
+
+
+def _remove_all(paths: list[Path]) -> None:
+    for path in paths:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _unwritable(dest: Path, exc: OSError) -> UsageError:
+    """The error for a destination whose parent cannot be created or written."""
+    problem = exc.strerror or str(exc)
+    where = Path(exc.filename) if exc.filename else dest.parent
+    if isinstance(exc, NotADirectoryError | FileExistsError):
+        return UsageError(
+            f"cannot create {dest}: {where} is a file, not a directory",
+            "choose a destination whose parent folders are directories",
+        )
+    return UsageError(
+        f"cannot create {dest}: {problem} ({where})",
+        "choose a destination in a folder you can write to, or fix its permissions",
+    )
+
+
+def resolve_destination(dest: Path) -> Path:
+    """The absolute destination, refused (exit 2) unless it can become the new repo.
+
+    A symbolic link to an empty directory is followed (the repo is made where it points); a
+    dangling link, a file, a non-empty directory and a parent that is a file are refused.
+    """
+    dest = dest.expanduser().absolute()
+    if dest.is_symlink():
+        target = dest.resolve()
+        if not target.exists():
+            raise UsageError(
+                f"destination {dest} is a symbolic link to {target}, which does not exist",
+                "create the directory it points to, or pass another destination",
+            )
+        dest = target
+    for parent in dest.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise UsageError(
+                    f"cannot create {dest}: {parent} is a file, not a directory",
+                    "choose a destination whose parent folders are directories",
+                )
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise UsageError(
+                    f"cannot create {dest}: {parent} is not writable",
+                    "choose a destination in a folder you can write to, or fix its permissions",
+                )
+            break
+    if dest.exists() and not dest.is_dir():
+        raise UsageError(
+            f"destination {dest} is a file", "choose a new directory name for the repo"
+        )
+    check_destination(dest)
+    return dest
 
 
 def copier_render(
@@ -143,7 +210,7 @@ def copier_render(
     from copier.errors import UnsafeTemplateError
 
     try:
-        with _plain_tree(source) as root:
+        with _plain_tree(source, project.parent) as root:
             copier.run_copy(
                 str(root),
                 project,
@@ -170,18 +237,19 @@ def copier_render(
 
 
 @contextmanager
-def _plain_tree(source: TemplateSource) -> Iterator[Path]:
+def _plain_tree(source: TemplateSource, beside: Path) -> Iterator[Path]:
     """The template's files outside git, when its root is the root of scaffold's clone.
 
     Copier clones a template again when it is a git repository's root; the files of the
-    commit scaffold already checked out are all it needs (one clone per run).
+    commit scaffold already checked out are all it needs (one clone per run). The copy is
+    made in ``beside`` (the run's staging directory), so it goes wherever that goes.
     """
     if not (source.commit and (source.root / ".git").exists()):
         yield source.root
         return
     from scaffold.gitrepo import git
 
-    with tempfile.TemporaryDirectory(prefix="scaffold-template-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="scaffold-template-", dir=beside) as tmp:
         git(["checkout-index", "--all", "--force", f"--prefix={tmp}/"], source.root)
         yield Path(tmp)
 
@@ -208,6 +276,7 @@ def render_project(
         on_stage: Called with a short label as each stage starts (for progress).
     """
     stage = on_stage or (lambda _label: None)
+    answers = check_answers(answers, template_questions(source.root))
     _check_known_choices(source, answers)
     if not interactive and not defaults:
         missing = [q for q in REQUIRED_WITHOUT_TERMINAL if q not in answers]
@@ -217,11 +286,11 @@ def render_project(
     if answers.get("host_app") == "existing":
         return _render_into_existing(source, dest, answers, defaults=defaults or not interactive)
     if dest is not None:
-        dest = dest.expanduser().absolute()
-        check_destination(dest)
-        if _PROJECT_NAME.match(dest.name):
+        dest = resolve_destination(dest)
+        if _PROJECT_NAME.fullmatch(dest.name):
             user_defaults["project_name"] = dest.name
     staging_at = dest if dest is not None else cwd.absolute() / ".scaffold-new"
+    swept = sweep(staging_at.parent)
     with _staging(staging_at) as tmp:
         project = tmp / "project"
         stage("render")
@@ -233,8 +302,8 @@ def render_project(
             user_defaults=user_defaults,
         )
         if dest is None:
-            dest = staging_at.parent / str(recorded["project_name"]).replace(" ", "-").lower()
-            check_destination(dest)
+            name = str(recorded["project_name"]).replace(" ", "-").lower()
+            dest = resolve_destination(staging_at.parent / name)
         template = str(recorded["template"])
         stage("commit")
         init_repo(project)
@@ -251,7 +320,13 @@ def render_project(
         if dest.exists():
             dest.rmdir()
         project.rename(dest)
-    return RenderResult(dest, template, source.version, source.record, commit, recorded, files)
+    return RenderResult(
+        dest, template, source.version, source.record, commit, recorded, files, _notices(swept)
+    )
+
+
+def _notices(swept: list[Path]) -> list[str]:
+    return [f"removed {path}, left behind by an interrupted run" for path in swept]
 
 
 def _author(recorded: dict[str, Any]) -> Identity | None:

@@ -13,6 +13,7 @@ that row invalid, reported with its line number, and leaves the other rows alone
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import re
 from dataclasses import dataclass, field
@@ -21,10 +22,14 @@ from typing import Any
 
 import yaml
 
+from scaffold.answers import answerable, check_value, template_questions, yaml_alias_line
 from scaffold.catalog import Catalog, load_catalog
-from scaffold.errors import ScaffoldError, UsageError
+from scaffold.errors import UsageError
+from scaffold.textfile import UserFileError, read_user_text
 
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+#: The largest roster read: a few hundred bytes per student, thousands of students.
+MAX_ROSTER_BYTES = 4 * 1024 * 1024
 #: Roster columns that are not template questions, and the answers they map to.
 STUDENT_COLUMNS = {"id": None, "name": "author_name", "email": "author_email"}
 
@@ -32,10 +37,11 @@ STUDENT_COLUMNS = {"id": None, "name": "author_name", "email": "author_email"}
 class RosterError(UsageError):
     """The roster file as a whole cannot be read (not a single bad row)."""
 
-    def __init__(self, path: Path, problem: str) -> None:
+    def __init__(self, path: Path, problem: str, hint: str | None = None) -> None:
         super().__init__(
             f"cannot read roster {path}: {problem}",
-            "a roster is CSV with a header row (id,name,email,...) or YAML: a list of "
+            hint
+            or "a roster is CSV with a header row (id,name,email,...) or YAML: a list of "
             "mappings, one per student",
         )
 
@@ -69,9 +75,9 @@ class Roster:
 def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """Read a roster file into ``(line, row)`` pairs; raise :class:`RosterError` if unreadable."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise RosterError(path, exc.strerror or "cannot be read") from exc
+        text = read_user_text(path, limit=MAX_ROSTER_BYTES, what="roster").text
+    except UserFileError as exc:
+        raise RosterError(path, exc.problem, exc.hint) from exc
     if path.suffix.lower() in (".yml", ".yaml"):
         return _read_yaml(path, text)
     if path.suffix.lower() in (".csv", ".tsv", ".txt"):
@@ -100,6 +106,9 @@ def _read_csv(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
 
 def _read_yaml(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
     try:
+        alias = yaml_alias_line(text)
+        if alias is not None:
+            raise RosterError(path, f"YAML anchors and aliases are not allowed (line {alias})")
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
@@ -122,22 +131,6 @@ def _read_yaml(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
             continue
         rows.append((line, {str(k): v for k, v in item.items() if v is not None}))
     return rows
-
-
-def template_questions(root: Path) -> dict[str, dict[str, Any]]:
-    """Return the questions a user may answer in the source's copier.yml, by name."""
-    path = root / "copier.yml"
-    if not path.is_file():
-        path = root / "copier.yaml"
-    try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ScaffoldError(f"cannot read the template's questions in {path}: {exc}") from exc
-    return {
-        str(name): dict(q) if isinstance(q, dict) else {"default": q}
-        for name, q in spec.items()
-        if not str(name).startswith("_") and not (isinstance(q, dict) and q.get("when") is False)
-    }
 
 
 def validate(
@@ -163,7 +156,7 @@ def validate(
         problem = None
         if row_id is None:
             problem = "missing id"
-        elif not _ID.match(row_id):
+        elif not _ID.fullmatch(row_id):
             problem = (
                 f"id {row_id!r} is not a directory name: letters, digits, '.', '_' and '-', "
                 "a letter or digit first"
@@ -194,17 +187,20 @@ def _row_answers(
 ) -> dict[str, Any]:
     if "\0extra" in row:
         raise ValueError(str(row["\0extra"]))
-    unknown = sorted(k for k in row if k not in STUDENT_COLUMNS and k not in questions)
+    names = answerable(questions)
+    unknown = sorted(k for k in row if k not in STUDENT_COLUMNS and k not in names)
     if unknown:
+        close = [m for k in unknown for m in difflib.get_close_matches(k, names, n=1)]
+        maybe = f" (did you mean {', '.join(close)}?)" if close else ""
         raise ValueError(
-            f"unknown column(s) {', '.join(unknown)}; a column is id, name, email or one of "
-            f"the template's questions: {', '.join(questions)}"
+            f"unknown column(s) {', '.join(unknown)}{maybe}; a column is id, name, email or "
+            f"one of the template's questions: {', '.join(names)}"
         )
     answers: dict[str, Any] = {}
     for key, value in row.items():
         question = STUDENT_COLUMNS.get(key, key)
         if question is not None:
-            answers[question] = value
+            answers[question] = check_value(question, value)
     for key, value in answers.items():
         _check_choice(key, value, questions.get(key, {}), catalog)
         if key in locked and str(locked[key]) != str(value):

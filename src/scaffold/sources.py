@@ -84,19 +84,25 @@ def _tree_hash(root: Path) -> str:
     return digest.hexdigest()[:12]
 
 
+def _resolve_ref(clone: Path, ref: str, spec: str) -> str:
+    """The commit ``ref`` names in ``clone``; a ref that looks like an option is refused."""
+    if ref.startswith("-"):
+        raise TemplateSourceError(
+            f"invalid ref {ref!r} in template source {spec}",
+            "a ref is a tag, branch or commit name",
+        )
+    for candidate in (ref, f"origin/{ref}"):  # a tag or commit, else a branch of the source
+        args = ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{candidate}^{{commit}}"]
+        proc = git_run(args, clone)
+        if proc.returncode == 0:
+            return proc.stdout.strip()
+    raise GitError(["rev-parse", ref], f"fatal: no tag, branch or commit named {ref}")
+
+
 def _describe(repo: Path) -> tuple[str, str]:
     version = git(["describe", "--tags", "--always"], repo).strip()
     commit = git(["rev-parse", "HEAD"], repo).strip()
     return version, commit
-
-
-def _commit_of(clone: Path, ref: str) -> str:
-    """The commit ``ref`` names in a fresh clone: a tag, a commit, or a remote's branch."""
-    for candidate in (ref, f"origin/{ref}"):
-        proc = git_run(["rev-parse", "--verify", "--quiet", f"{candidate}^{{commit}}"], clone)
-        if proc.returncode == 0:
-            return proc.stdout.strip()
-    return ref
 
 
 @contextmanager
@@ -122,8 +128,10 @@ def open_source(spec: str | None, *, trust: bool = False) -> Iterator[TemplateSo
     with tempfile.TemporaryDirectory(prefix="scaffold-source-") as tmp:
         clone = Path(tmp) / "src"
         try:
-            git(["clone", "--quiet", "--no-checkout", url, str(clone)], Path(tmp))
-            git(["checkout", "--quiet", "--detach", _commit_of(clone, ref or "HEAD")], clone)
+            # `--` ends the options: a recorded source such as `--upload-pack=...` is a URL.
+            git(["clone", "--quiet", "--no-checkout", "--", url, str(clone)], Path(tmp))
+            commit = _resolve_ref(clone, ref or "HEAD", spec)
+            git(["checkout", "--quiet", "--detach", commit], clone)
         except GitError as exc:
             raise TemplateSourceError(
                 f"cannot fetch template source {spec}: {exc.stderr.strip().splitlines()[-1:]}",

@@ -33,7 +33,7 @@ from typing import Any
 
 import yaml
 
-from scaffold.answers import ANSWERS_FILE
+from scaffold.answers import ANSWERS_FILE, check_answers, template_questions
 from scaffold.errors import (
     AnswersFileError,
     DirtyWorkTreeError,
@@ -222,8 +222,8 @@ def update_project(
     for line in notes:
         say(line)
     untracked = _require_clean(repo, allow_untracked=dry_run)
-    answers, meta = _recorded_answers(project)
-    answers.update(data or {})
+    recorded_answers, meta = _recorded_answers(project)
+    answers = dict(recorded_answers)
     with _run_dir() as tmp:
         recorded = bool(meta.get("_scaffold_version"))
         found, base_note = _find_baseline(project, baseline, can_rerender=recorded)
@@ -231,12 +231,13 @@ def update_project(
         old_version = str(meta.get("_scaffold_version") or found.version or "unknown")
         with open_source(spec, trust=trust) as opened:
             src = opened if source or to else _follow_track(opened, meta, found)
+            answers.update(check_answers(data or {}, template_questions(src.root)))
             template = str(answers.get("template") or found.template or src.root.name)
             if not allow_downgrade:
                 _refuse_downgrade(old_version, meta, found, src)
             base = found
             if not found.sha:
-                base = _rerender_baseline(project, tmp, meta, found, answers, base_note)
+                base = _rerender_baseline(project, tmp, meta, found, recorded_answers, base_note)
                 base_note = (
                     f"baseline: {base_note}; rendered the recorded version {base.version} "
                     f"again as the baseline ({base.sha[:10]})"

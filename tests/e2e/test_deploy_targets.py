@@ -32,6 +32,8 @@ from scaffold.catalog import load_catalog
 from scaffold.check import Status, run_checks
 from scaffold.cli import app
 from tests.helpers import deploy_pairs, generated_repo_env, git
+from tests.templates.test_hostile_answers import ACCEPTED as HOSTILE
+from tests.templates.test_hostile_answers import SENTINEL
 
 pytestmark = pytest.mark.e2e
 
@@ -60,11 +62,32 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def _new(dest: Path, template: str, target: str) -> Path:
+    # Hostile free text: the repo must still build, install, serve and lint, and importing
+    # it must run none of the payload (tests.templates.test_hostile_answers covers parsing).
+    value = HOSTILE[0]
+    hostile = ["--data", f"description={value}", "--data", f"author_name={value[-100:]}"]
     result = CliRunner().invoke(
-        app, ["new", template, str(dest), "--deploy", target, "--defaults", "--domain", "retail"]
+        app,
+        [
+            "new",
+            template,
+            str(dest),
+            "--deploy",
+            target,
+            "--defaults",
+            "--domain",
+            "retail",
+            *hostile,
+        ],
     )
     assert result.exit_code == 0, result.stderr
     return dest
+
+
+@pytest.fixture(autouse=True)
+def _no_payload_ran(tmp_path: Path) -> Iterator[None]:
+    yield
+    assert not list(tmp_path.rglob(f"{SENTINEL}*")), "a hostile answer ran as code"
 
 
 class _Venvs:

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from scaffold.answers import load_answers_file, parse_data
+from scaffold.answers import (
+    MAX_ANSWER_LENGTH,
+    MAX_ANSWERS_FILE_BYTES,
+    UnknownQuestionError,
+    check_answers,
+    load_answers_file,
+    parse_data,
+)
 from scaffold.errors import AnswersFileError, UsageError
 
 
@@ -41,3 +48,67 @@ def test_yaml_error_reports_the_line(tmp_path: Path) -> None:
     with pytest.raises(AnswersFileError) as info:
         load_answers_file(path)
     assert info.value.line is not None and info.value.line >= 3
+
+
+# --- bounded, decoded, typed input (issue 18) ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("encoding", "prefix"),
+    [
+        ("utf-8", b""),
+        ("utf-8", b"\xef\xbb\xbf"),  # Notepad's byte-order mark
+        ("utf-16", b""),  # Python writes the mark itself
+        ("utf-16-le", b""),  # no mark
+        ("cp1252", b""),  # Excel's CSV on a western machine
+    ],
+)
+def test_answers_file_in_any_common_encoding(tmp_path: Path, encoding: str, prefix: bytes) -> None:
+    path = tmp_path / "a.yml"
+    path.write_bytes(prefix + "author_name: José Müller\ndomain: legal\n".encode(encoding))
+    assert load_answers_file(path) == {"author_name": "José Müller", "domain": "legal"}
+
+
+def test_binary_answers_file_is_refused_with_a_hint(tmp_path: Path) -> None:
+    path = tmp_path / "a.yml"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x01")
+    with pytest.raises(AnswersFileError, match="binary") as info:
+        load_answers_file(path)
+    assert "UTF-8" in (info.value.hint or "")
+
+
+def test_billion_laughs_is_refused_before_expansion(tmp_path: Path) -> None:
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines += [f"{chr(c)}: &{chr(c)} [{','.join(['*' + chr(c - 1)] * 9)}]" for c in range(98, 106)]
+    path = tmp_path / "a.yml"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(AnswersFileError, match="anchors and aliases") as info:
+        load_answers_file(path)
+    assert info.value.line == 1
+
+
+def test_oversized_answers_file_is_refused_unread(tmp_path: Path) -> None:
+    path = tmp_path / "a.yml"
+    path.write_text("description: " + "x" * (MAX_ANSWERS_FILE_BYTES + 10) + "\n")
+    with pytest.raises(AnswersFileError, match="larger than"):
+        load_answers_file(path)
+
+
+def test_check_answers_types_lengths_and_lines() -> None:
+    questions = {
+        "description": {"type": "str"},
+        "python_version": {"type": "str"},
+        "repo_name": {"type": "str", "when": False},
+    }
+    assert check_answers({"python_version": 3.12}, questions) == {"python_version": "3.12"}
+    with pytest.raises(UsageError, match="not a list"):
+        check_answers({"description": [1, 2]}, questions)
+    with pytest.raises(UsageError, match=f"limit is {MAX_ANSWER_LENGTH}"):
+        check_answers({"description": "x" * (MAX_ANSWER_LENGTH + 1)}, questions)
+    with pytest.raises(UsageError, match="line break"):
+        check_answers({"description": "a\u2029b"}, questions)
+    with pytest.raises(UsageError, match="computes it"):
+        check_answers({"repo_name": "x"}, questions)
+    with pytest.raises(UnknownQuestionError, match="unknown question 'descripton'") as info:
+        check_answers({"descripton": "x"}, questions)
+    assert "did you mean 'description'" in (info.value.hint or "")

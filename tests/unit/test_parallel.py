@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -102,4 +103,23 @@ def test_a_worker_that_swallows_its_interrupt_still_stops_without_waiting_the_gr
     results.close()
 
     assert time.monotonic() - started < 10  # the pipe closed under it: it did not wait 20 s
+    assert multiprocessing.active_children() == []
+
+
+def _lost(n: int, why: str) -> tuple[int, str]:
+    return (n, why)
+
+
+def _killed_on_two(n: int) -> tuple[int, str]:
+    if n == 2:
+        os.kill(os.getpid(), signal.SIGKILL)  # as the OOM killer would
+    return (n, "ok")
+
+
+def test_a_dead_worker_fails_its_item_only_when_asked_to() -> None:
+    results = dict(run_parallel(_killed_on_two, list(range(6)), jobs=2, on_lost=_lost))
+
+    assert sorted(results) == list(range(6))
+    assert "killed by SIGKILL" in results[2]
+    assert all(results[n] == "ok" for n in (0, 1, 3, 4, 5))
     assert multiprocessing.active_children() == []

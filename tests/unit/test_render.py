@@ -134,11 +134,11 @@ def test_failed_render_removes_created_parents(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "kill"])
 def test_interrupted_render_leaves_nothing(tmp_path: Path, sig: signal.Signals) -> None:
+    # A render that cannot finish before the signal: its task marks that it started, then
+    # waits. The test signals only once the marker exists, whatever the machine's speed.
+    started = tmp_path / "started"
     spec = dict(TINY_TEMPLATE)
-    # A file that takes seconds to render, so the signal lands mid-render.
-    spec["tiny/slow.txt.jinja"] = (
-        "{% for i in range(100000) %}{% for j in range(300) %}{% endfor %}{% endfor %}done\n"
-    )
+    spec["copier.yml"] += f"_tasks:\n  - touch '{started}' && exec sleep 60\n"
     src = build_file_tree(tmp_path / "tpl", spec)
     dest = tmp_path / "out"
     proc = subprocess.Popen(
@@ -151,6 +151,7 @@ def test_interrupted_render_leaves_nothing(tmp_path: Path, sig: signal.Signals) 
             str(dest),
             "--source",
             str(src),
+            "--trust",
             "--defaults",
         ],
         stdout=subprocess.PIPE,
@@ -158,15 +159,23 @@ def test_interrupted_render_leaves_nothing(tmp_path: Path, sig: signal.Signals) 
         text=True,
         env={**os.environ},
     )
-    deadline = time.monotonic() + 30
-    while not list(tmp_path.glob(f"{TEMP_PREFIX}*")):
+    deadline = time.monotonic() + 60
+    while not started.exists():
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline, "render never started"
         time.sleep(0.05)
-    time.sleep(0.3)
+    assert list(tmp_path.glob(f"{TEMP_PREFIX}*")), "the render is staged beside DEST"
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err
     assert "interrupted" in err
     assert not dest.exists()
     assert not list(tmp_path.glob(f"{TEMP_PREFIX}*"))
+
+
+def test_a_source_that_looks_like_a_git_option_is_only_ever_a_url(tmp_path: Path) -> None:
+    pwned = tmp_path / "PWNED"
+    spec = f"--upload-pack=touch {pwned}; false @v1"
+    with pytest.raises(TemplateSourceError, match="cannot fetch"), open_source(spec):
+        pass
+    assert not pwned.exists()

@@ -100,3 +100,29 @@ def test_duplicate_ids_are_case_insensitive(tmp_path: Path, template: Path) -> N
     assert [r.id for r in checked.rows] == ["Ada"]
     assert [(p.line, p.id) for p in checked.problems] == [(2, "ada"), (3, "alan")]
     assert "python_version '3.9' is not one of: 3.11, 3.12" in checked.problems[1].message
+
+
+def test_excel_latin1_roster_reads_its_accents(tmp_path: Path, template: Path) -> None:
+    roster = tmp_path / "r.csv"
+    roster.write_bytes("id,name,email\njose,José Núñez,jose@example.org\n".encode("cp1252"))
+    checked = validate(read_rows(roster), root=template, locked={"template": "course"})
+    assert [r.answers["author_name"] for r in checked.rows] == ["José Núñez"]
+
+
+def test_roster_cells_are_one_line_and_columns_are_known(tmp_path: Path, template: Path) -> None:
+    roster = write(
+        tmp_path / "r.csv",
+        'id,name,email,domian\nada,"Ada\nLovelace",ada@example.org,\n'
+        "alan,Alan,alan@example.org,legal\n",
+    )
+    checked = validate(read_rows(roster), root=template, locked={"template": "course"})
+    messages = [p.message for p in checked.problems]
+    assert "line break" in messages[0]
+    assert "did you mean domain" in messages[1]
+    assert checked.rows == []
+
+
+def test_utf16_roster_with_mark(tmp_path: Path, template: Path) -> None:
+    roster = tmp_path / "r.csv"
+    roster.write_bytes("id,name\nada,Ada Lovelace\n".encode("utf-16"))
+    assert [row["name"] for _, row in read_rows(roster)] == ["Ada Lovelace"]
