@@ -210,7 +210,11 @@ def new(
 @app.command()
 def update(
     path: Annotated[
-        Path, typer.Argument(help="The repository to update (default: the current one).")
+        Path,
+        typer.Argument(
+            help="The project to update: its repository, or its folder in a larger one "
+            "(default: the current directory)."
+        ),
     ] = Path(),
     data: Annotated[
         list[str] | None,
@@ -229,7 +233,10 @@ def update(
     ] = None,
     baseline: Annotated[
         str | None,
-        typer.Option(help="The pristine render commit to merge from, when none has trailers."),
+        typer.Option(
+            help="The pristine render commit to merge from, when none can be verified "
+            "or rendered again."
+        ),
     ] = None,
     check: Annotated[
         bool,
@@ -238,18 +245,45 @@ def update(
     trust: Annotated[
         bool, typer.Option("--trust", help="Allow Copier's unsafe features in --source.")
     ] = False,
+    allow_downgrade: Annotated[
+        bool,
+        typer.Option("--allow-downgrade", help="Allow --to a version older than the recorded one."),
+    ] = False,
+    backup_ignored: Annotated[
+        bool,
+        typer.Option(
+            "--backup-ignored",
+            help="Rename untracked or ignored files the template would overwrite to "
+            "NAME.scaffold-backup instead of stopping.",
+        ),
+    ] = False,
+    no_verify: Annotated[
+        bool,
+        typer.Option(
+            "--no-verify", help="Skip your pre-merge-commit and commit-msg hooks on the merge."
+        ),
+    ] = False,
 ) -> None:
     """Pull template changes into a changed repository with git's 3-way merge.
 
     Exit 0 when the merge is clean or there is nothing to do, 3 when there are conflicts
-    (left as git conflicts: resolve and commit, or `git merge --abort`).
+    (left as git conflicts: resolve and commit, or `git merge --abort`). The merge commit
+    runs your pre-merge-commit and commit-msg hooks, as `git merge` does (--no-verify skips
+    them). An interrupt before the branch moves changes nothing; once it has moved, the
+    update finishes. In a larger repository, PATH (or the current directory) names the
+    project's folder.
 
     Example: scaffold update --dry-run
     """
     from scaffold.answers import parse_data
-    from scaffold.update import check_for_update, update_project
+    from scaffold.update import check_for_update, finished, update_project
 
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        if not finished():
+            _raise_interrupt(signum, frame)
+
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGINT, interrupt)
     with _handle_errors():
         if check:
             found = check_for_update(path, source=source, to=to, trust=trust)
@@ -265,6 +299,10 @@ def update(
                     dry_run=dry_run,
                     trust=trust,
                     interactive=_is_interactive(),
+                    allow_downgrade=allow_downgrade,
+                    backup_ignored=backup_ignored,
+                    verify=not no_verify,
+                    notify=lambda line: _err(f"note: {line}"),
                 )
     if check:
         if found.newer:
@@ -288,10 +326,15 @@ def _print_update(report: UpdateReport) -> None:
             f"(render commit {report.baseline[:10]})."
         )
         return
-    verb = "Would update" if report.dry_run else "Updated"
+    if report.dry_run:
+        verb, tail = "Would update", " (dry run: nothing was changed)"
+    elif report.conflicts:
+        verb, tail = "Updating", " (conflicts, nothing committed)"
+    else:
+        verb, tail = "Updated", ""
     typer.echo(
         f"{verb} {report.template} template {report.old_version} -> {report.new_version}"
-        + (" (dry run: nothing was changed)" if report.dry_run else "")
+        f"{tail}; baseline {report.baseline[:10]}"
     )
     width = max((len(row.status.value) for row in report.files), default=0)
     for row in report.files:
@@ -302,6 +345,13 @@ def _print_update(report: UpdateReport) -> None:
         tail = (
             f"{conflicted} file(s) would conflict." if conflicted else "The merge would be clean."
         )
+        if report.in_the_way:
+            tail += (
+                f" It would stop: {', '.join(report.in_the_way)} exist(s) untracked or ignored "
+                "(move them, or pass --backup-ignored)."
+            )
+        if report.untracked:
+            tail += f" {len(report.untracked)} untracked file(s) must be committed or moved first."
         typer.echo(f"\n{tail} Run without --dry-run to apply it.")
     elif report.conflicts:
         typer.echo(

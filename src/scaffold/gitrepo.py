@@ -20,7 +20,9 @@ from scaffold.errors import GitError
 TRAILER_TEMPLATE = "Scaffold-Template"
 TRAILER_VERSION = "Scaffold-Version"
 TRAILER_SOURCE = "Scaffold-Source"
-_TRAILER_KEYS = (TRAILER_TEMPLATE, TRAILER_VERSION, TRAILER_SOURCE)
+TRAILER_TREE = "Scaffold-Tree"
+TRAILER_PATH = "Scaffold-Path"
+_TRAILER_KEYS = (TRAILER_TEMPLATE, TRAILER_VERSION, TRAILER_SOURCE, TRAILER_TREE, TRAILER_PATH)
 _SEP = "\x1f"
 
 
@@ -34,12 +36,16 @@ class Identity:
 
 @dataclass(frozen=True)
 class RenderCommit:
-    """A pristine render commit and the trailers it carries."""
+    """A render commit and the trailers it carries."""
 
     sha: str
     template: str
     version: str
     source: str | None
+    tree: str | None = None
+    """The ``Scaffold-Tree`` trailer: the id of the tree the render wrote (None before 0.x)."""
+    path: str = ""
+    """The ``Scaffold-Path`` trailer: the project's folder in the repository ("" for its root)."""
 
 
 def git_run(
@@ -104,17 +110,32 @@ def init_repo(path: Path, branch: str = "main") -> None:
     git(["init", "--quiet", f"--initial-branch={branch}", str(path)], path.parent)
 
 
-def render_message(template: str, version: str, source: str | None) -> str:
-    """Return the commit message of a pristine render commit, trailers included."""
+def render_message(
+    template: str,
+    version: str,
+    source: str | None,
+    *,
+    tree: str | None = None,
+    path: str = "",
+    subject: str | None = None,
+) -> str:
+    """Return the commit message of a pristine render commit, trailers included.
+
+    ``tree`` is the id of the rendered tree (``commit_all`` adds it when left out), ``path``
+    the project's folder in a larger repository.
+    """
     trailers = [f"{TRAILER_TEMPLATE}: {template}", f"{TRAILER_VERSION}: {version}"]
     if source:
         trailers.append(f"{TRAILER_SOURCE}: {source}")
+    if tree:
+        trailers.append(f"{TRAILER_TREE}: {tree}")
+    if path:
+        trailers.append(f"{TRAILER_PATH}: {path}")
     return (
-        f"Render {template} template {version}\n\n"
+        f"{subject or f'Render {template} template {version}'}\n\n"
         "This commit is the template's output and nothing else. `scaffold update`\n"
-        "finds it by its trailers and merges newer renders on top of it.\n\n"
-        + "\n".join(trailers)
-        + "\n"
+        "finds it by its trailers, checks its tree against Scaffold-Tree and merges\n"
+        "newer renders on top of it.\n\n" + "\n".join(trailers) + "\n"
     )
 
 
@@ -124,8 +145,15 @@ def commit_all(
     *,
     author: Identity | None = None,
 ) -> str:
-    """Stage every file under ``path`` (honouring .gitignore), commit, and return the sha."""
+    """Stage every file under ``path`` (honouring .gitignore), commit, and return the sha.
+
+    A render commit's message (one with a ``Scaffold-Template`` trailer) gets the
+    ``Scaffold-Tree`` trailer of the tree it commits, so that an amended commit is told apart.
+    """
     git(["add", "--all"], path)
+    if f"\n{TRAILER_TEMPLATE}: " in message and f"\n{TRAILER_TREE}: " not in message:
+        tree = git(["write-tree"], path).strip()
+        message = message.rstrip("\n") + f"\n{TRAILER_TREE}: {tree}\n"
     git(
         ["commit", "--quiet", "--no-verify", "--allow-empty", "-F", "-"],
         path,
@@ -150,10 +178,31 @@ def render_commits(path: Path, rev: str = "HEAD") -> list[RenderCommit]:
     )
     commits = []
     for line in out.splitlines():
-        sha, template, version, source = [*line.split(_SEP), "", "", ""][:4]
+        sha, template, version, source, tree, where = [*line.split(_SEP), "", "", "", "", ""][:6]
         if template and version:
-            commits.append(RenderCommit(sha, template.strip(), version.strip(), source or None))
+            commits.append(
+                RenderCommit(
+                    sha,
+                    template.strip(),
+                    version.strip(),
+                    source.strip() or None,
+                    tree.strip() or None,
+                    where.strip().strip("/"),
+                )
+            )
     return commits
+
+
+def subtree(path: Path, rev: str, folder: str) -> str | None:
+    """Return the id of the tree at ``folder`` ("" for the root) of ``rev``, or None."""
+    spec = f"{rev}:{folder}" if folder else f"{rev}^{{tree}}"
+    proc = git_run(["rev-parse", "--verify", "--quiet", spec], path)
+    return proc.stdout.strip() if proc.returncode == 0 else None
+
+
+def is_pristine(path: Path, commit: RenderCommit, folder: str) -> bool:
+    """Whether the render commit's tree at ``folder`` is the tree its trailer records."""
+    return commit.tree is not None and subtree(path, commit.sha, folder) == commit.tree
 
 
 _IN_PROGRESS = {
@@ -220,9 +269,12 @@ def show_file(path: Path, rev: str, file: str) -> str | None:
     return proc.stdout if proc.returncode == 0 else None
 
 
-def diff_names(path: Path, old: str, new: str) -> dict[str, str]:
-    """Map each path that differs between two trees to its status letter (A, M, D, T)."""
-    out = git(["diff", "--name-status", "--no-renames", "-z", old, new], path)
+def diff_names(path: Path, old: str, new: str, paths: list[str] | None = None) -> dict[str, str]:
+    """Map each path that differs between two trees to its status letter (A, M, D, T).
+
+    ``paths`` limits the comparison to those folders (full paths are returned).
+    """
+    out = git(["diff", "--name-status", "--no-renames", "-z", old, new, "--", *(paths or [])], path)
     fields = out.split("\0")
     return {fields[i + 1]: fields[i][0] for i in range(0, len(fields) - 1, 2) if fields[i]}
 
@@ -284,3 +336,66 @@ def merge(path: Path, rev: str, message: str, *, unrelated: bool = False) -> lis
     if proc.returncode != 0 and not entries:
         raise GitError(args, proc.stderr or proc.stdout)
     return entries
+
+
+def stage_dir(repo: Path, folder: Path, index: Path) -> str:
+    """Stage every file of ``folder`` in a private index of ``repo``; return the tree's id.
+
+    No worktree is registered: ``folder`` is the work tree of this one command, the
+    repository's objects database receives the blobs.
+    """
+    env = {"GIT_INDEX_FILE": str(index)}
+    git(["--work-tree", str(folder), "add", "--all", "--", "."], repo, env=env)
+    return git(["write-tree"], repo, env=env).strip()
+
+
+def with_subtree(repo: Path, tree: str, folder: str, sub: str | None, index: Path) -> str:
+    """Return ``tree`` with its ``folder`` replaced by the tree ``sub`` (removed if None)."""
+    if not folder:
+        return sub or git(["mktree"], repo, stdin="").strip()
+    env = {"GIT_INDEX_FILE": str(index)}
+    git(["read-tree", tree], repo, env=env)
+    git(["rm", "-r", "-f", "--cached", "--quiet", "--ignore-unmatch", "--", folder], repo, env=env)
+    if sub:
+        git(["read-tree", f"--prefix={folder}/", sub], repo, env=env)
+    tree = git(["write-tree"], repo, env=env).strip()
+    index.unlink(missing_ok=True)
+    return tree
+
+
+def move_head(path: Path, new: str, old: str, message: str) -> None:
+    """Move HEAD's branch (or a detached HEAD) from ``old`` to ``new`` in one step.
+
+    ``git update-ref`` checks the expected old value under the ref's lock, so a branch moved
+    by someone else in the meantime is never overwritten.
+    """
+    git(["update-ref", "-m", message, "HEAD", new, old], path)
+
+
+def checkout_tree(path: Path, old: str, new: str) -> None:
+    """Bring the index and work tree from ``old`` to ``new`` (a two-tree fast-forward).
+
+    Files not tracked in ``old`` are never overwritten: git refuses instead.
+    """
+    git(["read-tree", "-m", "-u", old, new], path)
+
+
+def hooks_dir(path: Path) -> Path:
+    """Return the directory git runs this repository's hooks from."""
+    configured = git_run(["config", "core.hooksPath"], path).stdout.strip()
+    if configured:
+        return (path / Path(configured).expanduser()).resolve()
+    return (path / git(["rev-parse", "--git-path", "hooks"], path).strip()).resolve()
+
+
+def run_hook(path: Path, name: str, *args: str) -> subprocess.CompletedProcess[str] | None:
+    """Run the repository's hook ``name`` as git would; None when it has none."""
+    hook = hooks_dir(path) / name
+    if not (hook.is_file() and os.access(hook, os.X_OK)):
+        return None
+    return git_run(["hook", "run", name, "--", *args], path)
+
+
+def git_path(path: Path, name: str) -> Path:
+    """Return the path of ``name`` in the repository's git directory (MERGE_HEAD...)."""
+    return path / git(["rev-parse", "--git-path", name], path).strip()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -209,19 +210,20 @@ def copier_render(
     from copier.errors import UnsafeTemplateError
 
     try:
-        copier.run_copy(
-            str(source.root),
-            project,
-            data=data,
-            defaults=defaults,
-            user_defaults=user_defaults or {},
-            quiet=True,
-            unsafe=source.trusted,
-            overwrite=True,
-            cleanup_on_error=False,
-            # Without a ref Copier renders a git template's *latest tag*, whatever was asked.
-            vcs_ref=source.commit or "HEAD",
-        )
+        with _plain_tree(source, project.parent) as root:
+            copier.run_copy(
+                str(root),
+                project,
+                data=data,
+                defaults=defaults,
+                user_defaults=user_defaults or {},
+                quiet=True,
+                unsafe=source.trusted,
+                overwrite=True,
+                cleanup_on_error=False,
+                # Without a ref Copier renders a git template's *latest tag*, whatever was asked.
+                vcs_ref=source.commit or "HEAD",
+            )
     except UnsafeTemplateError as exc:
         raise UntrustedSourceError(
             f"template source {source.spec} uses Copier's unsafe features ({exc})",
@@ -232,6 +234,24 @@ def copier_render(
     except Exception as exc:
         raise _translate(exc) from exc
     return _record_metadata(project, source)
+
+
+@contextmanager
+def _plain_tree(source: TemplateSource, beside: Path) -> Iterator[Path]:
+    """The template's files outside git, when its root is the root of scaffold's clone.
+
+    Copier clones a template again when it is a git repository's root; the files of the
+    commit scaffold already checked out are all it needs (one clone per run). The copy is
+    made in ``beside`` (the run's staging directory), so it goes wherever that goes.
+    """
+    if not (source.commit and (source.root / ".git").exists()):
+        yield source.root
+        return
+    from scaffold.gitrepo import git
+
+    with tempfile.TemporaryDirectory(prefix="scaffold-template-", dir=beside) as tmp:
+        git(["checkout-index", "--all", "--force", f"--prefix={tmp}/"], source.root)
+        yield Path(tmp)
 
 
 def render_project(

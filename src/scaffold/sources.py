@@ -19,7 +19,7 @@ from pathlib import Path
 from scaffold import __version__
 from scaffold.catalog import bundled_templates_dir
 from scaffold.errors import GitError, TemplateSourceError
-from scaffold.gitrepo import git
+from scaffold.gitrepo import git, git_run
 
 BUNDLED = "bundled"
 _REMOTE = re.compile(r"^(https?://|ssh://|git://|file://|git@[^:]+:|gh:|gl:)")
@@ -91,9 +91,12 @@ def _resolve_ref(clone: Path, ref: str, spec: str) -> str:
             f"invalid ref {ref!r} in template source {spec}",
             "a ref is a tag, branch or commit name",
         )
-    return git(
-        ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"], clone
-    ).strip()
+    for candidate in (ref, f"origin/{ref}"):  # a tag or commit, else a branch of the source
+        args = ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{candidate}^{{commit}}"]
+        proc = git_run(args, clone)
+        if proc.returncode == 0:
+            return proc.stdout.strip()
+    raise GitError(["rev-parse", ref], f"fatal: no tag, branch or commit named {ref}")
 
 
 def _describe(repo: Path) -> tuple[str, str]:
