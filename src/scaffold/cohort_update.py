@@ -195,7 +195,13 @@ def _update_repo(task: _UpdateTask) -> RepoUpdate:
     keep = False
     try:
         git(["worktree", "add", "--quiet", "-b", work_branch, str(tmp / "wt"), "HEAD"], repo)
-        report = update_project(tmp / "wt", data=task.data, source=source, trust=task.trust)
+        report = update_project(
+            tmp / "wt",
+            data=task.data,
+            source=source,
+            trust=task.trust,
+            rerender_recorded=False,
+        )
         result = replace(_outcome(task, report, repo, work_branch), cleaned=cleaned)
         if result.status is UpdateStatus.CLEAN and result.branch:
             git(["worktree", "remove", "--force", str(tmp / "wt")], repo)

@@ -193,6 +193,7 @@ def update_project(
     backup_ignored: bool = False,
     verify: bool = True,
     notify: Callable[[str], None] | None = None,
+    rerender_recorded: bool = True,
 ) -> UpdateReport:
     """Merge the newest render of the project's template into its current branch.
 
@@ -209,6 +210,9 @@ def update_project(
         backup_ignored: Rename untracked or ignored files the template would overwrite.
         verify: Run the owner's ``pre-merge-commit`` and ``commit-msg`` hooks.
         notify: Called with a line for the owner as soon as something is worth saying.
+        rerender_recorded: Whether the source the repo's answers file names may be rendered
+            again as the baseline. ``cohort update`` passes False: a student controls that
+            file, so only the cohort's own source (``source``) may render.
 
     Raises:
         ScaffoldError: The tree is dirty, no baseline can be found, the source cannot be
@@ -237,7 +241,16 @@ def update_project(
                 _refuse_downgrade(old_version, meta, found, src)
             base = found
             if not found.sha:
-                base = _rerender_baseline(project, tmp, meta, found, recorded_answers, base_note)
+                base = _rerender_baseline(
+                    project,
+                    tmp,
+                    meta,
+                    found,
+                    recorded_answers,
+                    base_note,
+                    trust=trust,
+                    only=None if rerender_recorded else src.spec,
+                )
                 base_note = (
                     f"baseline: {base_note}; rendered the recorded version {base.version} "
                     f"again as the baseline ({base.sha[:10]})"
@@ -554,15 +567,24 @@ def _rerender_baseline(
     found: _Baseline,
     answers: dict[str, Any],
     why: str,
+    *,
+    trust: bool,
+    only: str | None,
 ) -> _Baseline:
-    """Render the recorded version again as the baseline; stop with a hint if it is gone."""
+    """Render the recorded version again as the baseline; stop with a hint if it is gone.
+
+    ``trust`` is the run's own ``--trust``; ``only``, when given, is the one source that may
+    render (any other recorded source stops with the hint instead).
+    """
     version = str(meta.get("_scaffold_version") or found.version or "")
     spec = _recorded_spec(meta, found, version)
     hint = NoRenderCommitError().hint
     if spec is None:
         raise UsageError(f"{why}, and the recorded version {version} cannot be had again", hint)
+    if only is not None and spec != BUNDLED and split_spec(spec)[0] != only:
+        raise UsageError(f"{why}, and the source it records ({spec}) is not this run's", hint)
     try:
-        with open_source(spec, trust=True) as old:
+        with open_source(spec, trust=trust) as old:
             if old.version != version:
                 raise UsageError(
                     f"{why}, and the source no longer has the recorded version {version}", hint

@@ -14,6 +14,7 @@ import yaml
 from scaffold.cohort import RowStatus, new_cohort
 from scaffold.cohort_update import UpdateStatus, update_cohort
 from scaffold.locks import LOCK_FILE
+from scaffold.sources import open_source
 from tests.helpers import git
 from tests.unit.cohort_helpers import COPIER_YML, make_course_template, write
 
@@ -177,3 +178,31 @@ def test_leftovers_of_a_killed_update_are_removed_with_a_notice(tmp_path: Path) 
     assert not tmp.exists()
     cleaned = " ".join(result.cleaned)
     assert f"scaffold/in-progress-{dead}-y" in cleaned and str(tmp / "wt") in cleaned
+
+
+def test_update_never_renders_a_student_source_as_the_baseline(tmp_path: Path) -> None:
+    # The student rewrites the render commit itself, so the update must render a baseline
+    # again, and points the record at a template of their own: it must not run.
+    course = make_course_template(tmp_path / "course")
+    out = tmp_path / "cohort"
+    new_cohort(
+        write(tmp_path / "r.csv", ROSTER), template="course", out=out, source=str(course), jobs=1
+    )
+    pwned = tmp_path / "PWNED"
+    evil = make_course_template(
+        tmp_path / "evil", {"copier.yml": COPIER_YML + f"_tasks:\n  - touch '{pwned}'\n"}
+    )
+    with open_source(str(evil)) as src:
+        evil_version = src.version
+    repo = out / "s2"
+    answers = yaml.safe_load((repo / ".copier-answers.yml").read_text())
+    answers.update(_scaffold_source=str(evil), _scaffold_version=evil_version)
+    (repo / ".copier-answers.yml").write_text(yaml.safe_dump(answers))
+    git(repo, "commit", "-qa", "--amend", "--no-edit")
+    make_course_template(course, {"course/extra.txt": "new in v2\n"})
+
+    [result] = update_cohort([repo], trust=True, jobs=1)
+
+    assert not pwned.exists()
+    assert result.status is UpdateStatus.FAILED
+    assert "is not this run's" in str(result.message)
