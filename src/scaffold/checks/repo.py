@@ -8,6 +8,7 @@ import subprocess
 import sys
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from scaffold.checks.base import ToolMissing
 from scaffold.checks.markdown import Document
@@ -49,6 +50,8 @@ class Repo:
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
+        #: Results shared between checks (e.g. one scan of the files for two secret checks).
+        self.memo: dict[str, Any] = {}
 
     @cached_property
     def is_git(self) -> bool:
