@@ -49,7 +49,9 @@ The image runs on Fly.io: `fly deploy` with the settings from `.env.example`.
 
 ## Lessons learned
 
-Chunk size mattered more than the embedding model; I would start the evaluation set earlier.
+Chunk size mattered more than the embedding model: going from 1000 to 400 characters raised
+hit@5 more than any model swap did. I would start the evaluation set on the first day next time,
+because every design decision I made before it existed had to be revisited.
 """
 
 ARCHITECTURE = """\

@@ -127,8 +127,12 @@ def test_notebook_outputs_hashes_and_placeholders_are_not_secrets(tmp_path: Path
         {
             "notebooks/eda.ipynb": _notebook(
                 ["import pandas as pd\n", "df = pd.read_csv('x.csv')\n"],
-                [{"output_type": "display_data", "data": {"image/png": png, "text/plain": [
-                    f"token: {GITHUB_TOKEN}"]}}],
+                [
+                    {
+                        "output_type": "display_data",
+                        "data": {"image/png": png, "text/plain": [f"token: {GITHUB_TOKEN}"]},
+                    }
+                ],
             ),
             ".cruft.json": json.dumps({"commit": "9f1c2b" * 6 + "abcd", "checkout": None}),
             "src/app/llm.py": 'client = OpenAI(base_url=URL, api_key="nokeyneeded")\n'

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from scaffold.checks.base import ToolMissing
-from scaffold.checks.markdown import Document
+from scaffold.checks.markdown import Document, rst_to_markdown
 from scaffold.errors import GitError
 from scaffold.gitrepo import git
 
@@ -37,7 +37,14 @@ _SKIP_DIRS = frozenset(
         ".eggs",
     }
 )
-_README_NAMES = ("README.md", "README.markdown", "README.mdown", "README.txt", "README")
+_README_NAMES = (
+    "README.md",
+    "README.markdown",
+    "README.mdown",
+    "README.rst",
+    "README.txt",
+    "README",
+)
 
 
 class Repo:
@@ -106,7 +113,12 @@ class Repo:
     @cached_property
     def readme_doc(self) -> Document | None:
         """The parsed README, or None when there is no README."""
-        return Document(self.read(self.readme)) if self.readme else None
+        if not self.readme:
+            return None
+        text = self.read(self.readme)
+        if self.readme.lower().endswith(".rst"):
+            text = rst_to_markdown(text)
+        return Document(text)
 
 
 def run_tool(tool: str, args: list[str], cwd: Path, install_hint: str) -> tuple[int, str]:

@@ -1,0 +1,194 @@
+"""README and docs checks judge content, not headings: each case is a shape seen in real repos.
+
+Every case is a small synthetic repository (never a public repository's text) reproducing a
+false pass or a false failure of the heading-only checks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scaffold.check import run_checks
+from scaffold.checks.base import Status
+from scaffold.checks.markdown import Document, rst_to_markdown
+from tests.unit.check_helpers import (  # noqa: F401 - git_isolation is an autouse fixture
+    README,
+    build_repo,
+    git_isolation,
+)
+
+
+def _replace_section(title: str, body: str, readme: str = README) -> str:
+    head, _, rest = readme.partition(f"## {title}\n")
+    _, _, tail = rest.partition("\n## ")
+    return head + f"## {title}\n\n{body}\n" + ("\n## " + tail if tail else "")
+
+
+def _status(repo: Path, check_id: str) -> Status:
+    (result,) = run_checks(repo, select=[check_id]).results
+    return result.status
+
+
+CASES = [
+    # Quickstart: a heading is not enough, commands are.
+    pytest.param(
+        "SC104",
+        {
+            "README.md": README.replace("## Getting started", "## Phase 01: Project Setup").replace(
+                "```bash\nmake setup\nmake test\n```", "We set up the project structure and tools."
+            )
+        },
+        Status.FAIL,
+        id="quickstart-heading-without-commands",
+    ),
+    pytest.param(
+        "SC104",
+        {
+            "README.md": _replace_section(
+                "Getting started", "Install it with `pip install -e .` and run `python -m app`."
+            )
+        },
+        Status.PASS,
+        id="quickstart-inline-commands",
+    ),
+    pytest.param(
+        "SC104",
+        {"README.md": README.replace("## Getting started", "## Running the service")},
+        Status.PASS,
+        id="commands-under-another-heading",
+    ),
+    # Results: numbers, not a list of metric names.
+    pytest.param(
+        "SC105",
+        {
+            "README.md": _replace_section(
+                "Results", "We evaluate with:\n\n- accuracy\n- precision and recall\n- F1 score\n"
+            )
+        },
+        Status.FAIL,
+        id="results-metric-names-without-numbers",
+    ),
+    pytest.param(
+        "SC105",
+        {
+            "README.md": _replace_section(
+                "Results",
+                "| Model | F1 | ROC AUC |\n|---|---|---|\n| baseline | 0.61 | 0.70 |\n"
+                "| gradient boosting | **0.78** | 0.86 |\n",
+            )
+        },
+        Status.PASS,
+        id="results-table",
+    ),
+    pytest.param(
+        "SC105",
+        {
+            "README.md": _replace_section(
+                "Results",
+                "<!-- eval:start -->\n`make eval` writes this section from "
+                "`reports/eval.json`: hit@5, recall@5 and MRR. CI enforces hit@5 >= 0.85.\n"
+                "<!-- eval:end -->\n",
+            )
+        },
+        Status.FAIL,
+        id="results-generated-block-not-run-yet",
+    ),
+    # Lessons: first-person prose of some length.
+    pytest.param(
+        "SC106",
+        {
+            "README.md": _replace_section(
+                "Lessons learned",
+                "- Lesson 1: Python basics\n- Lesson 2: pandas\n- Lesson 3: SQL\n",
+            )
+        },
+        Status.FAIL,
+        id="lessons-course-list",
+    ),
+    pytest.param(
+        "SC106",
+        {
+            "README.md": _replace_section(
+                "Lessons learned",
+                "*To be written by Ada after building and running the project. Prompts:*\n\n"
+                "- What surprised you when you ran it on real data?\n",
+            )
+        },
+        Status.FAIL,
+        id="lessons-prompt-without-marker",
+    ),
+    # Architecture document by content, anywhere under docs/ or in the README.
+    pytest.param(
+        "SC201",
+        {
+            "docs/architecture.md": None,
+            "docs/guide/system-overview.md": "# System overview\n\n```mermaid\nflowchart LR\n"
+            "  a --> b\n```\n",
+        },
+        Status.PASS,
+        id="architecture-doc-other-name",
+    ),
+    pytest.param(
+        "SC202",
+        {
+            "docs/architecture.md": None,
+            "README.md": README.replace(
+                "Documents are chunked,",
+                "```mermaid\nflowchart LR\n  docs --> store --> api\n```\n\nDocuments are chunked,",
+            ),
+        },
+        Status.PASS,
+        id="architecture-diagram-in-readme",
+    ),
+    pytest.param(
+        "SC201",
+        {"docs/architecture.md": None, "docs/usage.md": "# Usage\n\nRun it.\n"},
+        Status.FAIL,
+        id="docs-without-architecture",
+    ),
+]
+
+
+@pytest.mark.parametrize(("check_id", "changes", "expected"), CASES)
+def test_content_decides(
+    tmp_path: Path, check_id: str, changes: dict[str, str | None], expected: Status
+) -> None:
+    repo = build_repo(tmp_path / "repo", changes, init_git=False)
+    assert _status(repo, check_id) is expected
+
+
+RST = """\
+=============
+Legal helper
+=============
+
+A retrieval-augmented assistant that answers questions about contracts with citations, for
+paralegals who need an answer and its source in seconds, evaluated on two hundred questions.
+
+Installation
+------------
+
+Install the package and run the tests::
+
+    pip install -e .
+    pytest
+
+Results
+-------
+
+Answer accuracy 0.82 on the held-out set.
+"""
+
+
+def test_readme_rst_is_read_with_its_sections_and_literal_blocks(tmp_path: Path) -> None:
+    repo = build_repo(tmp_path / "repo", {"README.md": None, "README.rst": RST}, init_git=False)
+    report = run_checks(repo, select=["SC101", "SC102", "SC104", "SC105"])
+    assert [r.status for r in report.results] == [Status.PASS] * 4
+    doc = Document(rst_to_markdown(RST))
+    assert [(s.level, s.title) for s in doc.sections] == [
+        (1, "Legal helper"),
+        (2, "Installation"),
+        (2, "Results"),
+    ]
