@@ -11,12 +11,13 @@ from typer.testing import CliRunner
 from scaffold.check import run_checks
 from scaffold.checks.base import Status
 from scaffold.cli import app
-from tests.unit.check_helpers import (  # noqa: F401 - git_isolation is an autouse fixture
+from tests.unit.check_helpers import (
     WORKFLOW as PASSING_WORKFLOW,
+)
+from tests.unit.check_helpers import (
     build_repo,
     commit,
     git,
-    git_isolation,
     write_tree,
 )
 
