@@ -172,6 +172,14 @@ def check(
 
 def registered_checks() -> dict[str, Check]:
     """Return every check of the built-in modules, sorted by id."""
-    from scaffold.checks import ci, code, docs, readme, scaffold_repo, secrets  # noqa: F401
+    from scaffold.checks import (  # noqa: F401
+        ci,
+        code,
+        docs,
+        hygiene,
+        readme,
+        scaffold_repo,
+        secrets,
+    )
 
     return dict(sorted(_REGISTRY.items()))

@@ -216,8 +216,14 @@ def _rst_block(lines: list[str], i: int, out: list[str]) -> int:
     return i
 
 
-_FENCED = re.compile(r"^ {0,3}(`{3,}|~{3,})[^\n]*\n(.*?)^ {0,3}\1\s*$", re.M | re.S)
+#: A fenced code block, also indented (inside a list item).
+_FENCED = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n(.*?)^[ \t]*\1\s*$", re.M | re.S)
 _INLINE = re.compile(r"`([^`\n]+)`")
+
+
+def code_blocks(text: str) -> list[str]:
+    """Return the content of the fenced code blocks of ``text``."""
+    return [m[2] for m in _FENCED.finditer(text)]
 
 
 def code_snippets(text: str) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from scaffold.checks.base import Finding, check
-from scaffold.checks.markdown import Document, Section, code_snippets, prose_words
+from scaffold.checks.markdown import Document, Section, code_blocks, code_snippets, prose_words
 from scaffold.checks.repo import Repo
 
 #: The marker the scaffold templates put in the prompt text of "Lessons learned".
@@ -115,7 +115,7 @@ def readme_quickstart(repo: Repo) -> list[Finding]:
     if any(_has_commands(s.body) for s in sections):
         return []
     if not sections:
-        if any(_COMMAND.search(block) for block in _blocks(doc.text)):
+        if any(_COMMAND.search(block) for block in code_blocks(doc.text)):
             return []
         return [
             Finding(
@@ -147,13 +147,6 @@ _COMMAND = re.compile(
     r"\./[\w./-]+|[\w./-]+\.(?:py|sh)|manage\.py|\.\\[\w\\.-]+)(?:\s|$)",
     re.M,
 )
-
-
-def _blocks(text: str) -> list[str]:
-    return [
-        m[2]
-        for m in re.finditer(r"^ {0,3}(`{3,}|~{3,})[^\n]*\n(.*?)^ {0,3}\1\s*$", text, re.M | re.S)
-    ]
 
 
 def _has_commands(text: str) -> bool:

@@ -98,6 +98,7 @@ _NAME_HIT = re.compile(
     r"pass(?:word|wd|phrase)?|pwd|secret|token|api[_.-]?key|apikey|access[_.-]?key"
     r"|private[_.-]?key|auth[_.-]?key|credential|signing[_.-]?key"
 )
+_LOCAL_URL = re.compile(r"://(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])\b|://\(")
 _IDENT = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 #: What follows a secret-named key: ``= "value"``, ``: value``, ``": "value"``.
 _VALUE_AFTER = re.compile(
@@ -249,6 +250,8 @@ def _assignments(
         if start in seen:
             continue
         seen.add(start)
+        if start and text[start - 1] in "?&" and _LOCAL_URL.search(doc.line_text(start)):
+            continue  # a token in a local server's URL (a pasted Jupyter log): ephemeral
         after = _VALUE_AFTER.match(text, end)
         if after is None or _NOT_SECRET_NAME.search(text[start:end]):
             continue
