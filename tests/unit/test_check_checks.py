@@ -265,6 +265,22 @@ BROKEN = [
         id="SC503:home",
     ),
     pytest.param(
+        Broken("SC204", {"LICENSE": "MIT License\n\nCopyright (c) 2026 Your Name\n"}, "Your Name"),
+        id="SC204:license-placeholder",
+    ),
+    pytest.param(
+        Broken(
+            "SC204",
+            {"pyproject.toml": '[project]\nauthors = [{email = "you@example.com"}]\n'},
+            "pyproject.toml:2",
+        ),
+        id="SC204:pyproject-email",
+    ),
+    pytest.param(
+        Broken("SC504", {"models/model.pkl": "\0" * 200_000}, "model or database (200 kB)"),
+        id="SC504:model",
+    ),
+    pytest.param(
         Broken("SC503", {"src/app/load.py": 'DATA = r"C:\\Users\\bob\\corpus.csv"\n'}, "C:"),
         id="SC503:windows",
     ),
@@ -292,7 +308,8 @@ def test_broken_repository_fails_the_check(tmp_path: Path, broken: Broken) -> No
     if broken.after:
         broken.after(repo)
     result = result_of(repo, broken.check_id)
-    assert result.status is Status.FAIL, result
+    warning = registered_checks()[broken.check_id].severity == "warning"
+    assert result.status is (Status.WARN if warning else Status.FAIL), result
     rendered = [f"{d.location} {d.message}" for d in result.details]
     assert any(broken.expect in text for text in rendered), rendered
 

@@ -192,3 +192,127 @@ def test_readme_rst_is_read_with_its_sections_and_literal_blocks(tmp_path: Path)
         (2, "Installation"),
         (2, "Results"),
     ]
+
+
+def _workflow(run: str) -> str:
+    return (
+        "name: CI\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - uses: actions/checkout@v5\n      - run: " + run + "\n"
+    )
+
+
+LAYOUTS = [
+    # CI runs the tests through a task runner or a script, followed into the task or script.
+    pytest.param(
+        "SC402",
+        {".github/workflows/ci.yml": _workflow("mise run test")},
+        Status.PASS,
+        id="ci-mise-run-test",
+    ),
+    pytest.param(
+        "SC402",
+        {
+            ".github/workflows/ci.yml": _workflow("poetry run ./scripts/test"),
+            "scripts/test": "#!/bin/sh\nset -e\ncoverage run -m pytest\n",
+        },
+        Status.PASS,
+        id="ci-poetry-run-script",
+    ),
+    pytest.param(
+        "SC402",
+        {
+            ".github/workflows/ci.yml": _workflow("cloud jobs submit deploy/job.yaml --wait"),
+            "deploy/job.yaml": "name: checks\nentrypoint: bash deploy/job.sh\n",
+            "deploy/job.sh": "#!/bin/bash\npython -m pytest tests/code\n",
+        },
+        Status.PASS,
+        id="ci-job-spec-then-script",
+    ),
+    pytest.param(
+        "SC402",
+        {
+            ".github/workflows/ci.yml": _workflow("make check"),
+            "Makefile": "check:\n\tuv run python -m pytest -q\n",
+        },
+        Status.PASS,
+        id="ci-make-task-body",
+    ),
+    pytest.param(
+        "SC402",
+        {
+            ".github/workflows/ci.yml": _workflow("npm ci && npm run verify"),
+            "package.json": '{"scripts": {"verify": "vitest run"}}',
+        },
+        Status.PASS,
+        id="ci-npm-script",
+    ),
+    pytest.param(
+        "SC402",
+        {".github/workflows/ci.yml": _workflow("make lint"), "Makefile": "lint:\n\truff check .\n"},
+        Status.FAIL,
+        id="ci-lint-only",
+    ),
+    # Dockerfiles anywhere, each checked; dev containers are not shipped images.
+    pytest.param(
+        "SC405",
+        {"Dockerfile": None, "src/backend/Dockerfile": 'FROM python:3.12-slim\nCMD ["app"]\n'},
+        Status.FAIL,
+        id="docker-subdirectory-root-user",
+    ),
+    pytest.param(
+        "SC404",
+        {"Dockerfile": None, ".devcontainer/Dockerfile": "FROM python:3.12\n"},
+        Status.FAIL,
+        id="docker-devcontainer-only",
+    ),
+    # Django/unittest-style test classes are tests.
+    pytest.param(
+        "SC501",
+        {
+            "tests/test_core.py": None,
+            "app/tests/test_pages.py": "from django.test import TestCase\n\n\n"
+            "class HomePageRenderTest(TestCase):\n    def test_renders(self):\n"
+            "        self.assertEqual(self.client.get('/').status_code, 200)\n",
+        },
+        Status.PASS,
+        id="tests-unittest-class",
+    ),
+    # Commands in a fenced block indented under a list item.
+    pytest.param(
+        "SC104",
+        {
+            "README.md": _replace_section(
+                "Getting started",
+                "1. Install the packages:\n\n    ```shell\n    pip install -r requirements.txt\n"
+                "    ```\n\n2. Deploy.\n",
+            )
+        },
+        Status.PASS,
+        id="quickstart-indented-fence",
+    ),
+    # Placeholder identity: instructions in a README code block are not the owner's identity.
+    pytest.param(
+        "SC204",
+        {"README.md": README + "\n```bash\ngit config --global user.email you@example.com\n```\n"},
+        Status.PASS,
+        id="identity-instruction-in-code-block",
+    ),
+    # A token in a pasted local Jupyter log is not a leaked credential.
+    pytest.param(
+        "SC303",
+        {
+            "docs/notes.md": "Open http://127.0.0.1:8888/?token=f20939a41524d021fbfc62b31be8ea4dd92\n"
+        },
+        Status.PASS,
+        id="secrets-local-jupyter-token",
+    ),
+]
+
+
+@pytest.mark.parametrize(("check_id", "changes", "expected"), LAYOUTS)
+def test_real_world_layouts(
+    tmp_path: Path, check_id: str, changes: dict[str, str | None], expected: Status
+) -> None:
+    repo = build_repo(tmp_path / "repo", changes)
+    (result,) = run_checks(repo, select=[check_id]).results
+    assert result.status is expected, result.details
