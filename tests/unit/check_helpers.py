@@ -41,7 +41,14 @@ make test
 
 ## Results
 
-Answer accuracy 0.82 and citation precision 0.91 on the held-out evaluation set.
+On the held-out evaluation set (`make eval` writes the table from reports/metrics.json):
+
+<!-- results:start -->
+| Metric | Value |
+| --- | --- |
+| Answer accuracy | 0.82 |
+| Citation precision | 0.91 |
+<!-- results:end -->
 
 ## Deployment
 
@@ -123,7 +130,7 @@ PASSING: dict[str, str] = {
     ".copier-answers.yml": (
         f"template: rag-system\n_scaffold_source: bundled\n_scaffold_version: {__version__}\n"
     ),
-    "reports/metrics.json": '{"accuracy": 0.82}\n',
+    "reports/metrics.json": '{"accuracy": 0.82, "citation_precision": 0.91}\n',
 }
 
 

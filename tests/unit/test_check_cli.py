@@ -43,7 +43,7 @@ def test_all_pass_exits_0(passing: Path) -> None:
     result = invoke(str(passing))
     assert result.exit_code == 0, result.output
     assert "PASS   SC101  README exists" in result.output
-    assert result.output.rstrip().endswith("27 passed")
+    assert result.output.rstrip().endswith("28 passed")
 
 
 def test_failure_exits_3_with_location_why_and_fix(failing: Path) -> None:
@@ -52,7 +52,7 @@ def test_failure_exits_3_with_location_why_and_fix(failing: Path) -> None:
     assert "FAIL   SC203  A LICENSE file exists" in result.output
     assert "why: Without a licence" in result.output
     assert "fix: Add a LICENSE file" in result.output
-    assert "2 failed, 23 passed, 2 skipped" in result.output
+    assert "2 failed, 24 passed, 2 skipped" in result.output
 
 
 def test_current_directory_is_the_default(passing: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -104,14 +104,14 @@ def test_json_output_validates_against_the_shipped_schema(
     payload = json.loads(result.output)
     jsonschema.validate(payload, schema(), cls=jsonschema.Draft202012Validator)
     assert payload["ok"] is (fixture == "passing")
-    assert payload["summary"]["total"] == len(payload["results"]) == 27
+    assert payload["summary"]["total"] == len(payload["results"]) == 28
 
 
 def test_markdown_reads_as_a_pull_request_comment(failing: Path) -> None:
     result = invoke(str(failing), "--format", "markdown")
     assert result.exit_code == 3
     lines = result.output.splitlines()
-    assert lines[0] == "## ❌ scaffold check: 2 failed, 23 passed, 2 skipped"
+    assert lines[0] == "## ❌ scaffold check: 2 failed, 24 passed, 2 skipped"
     assert "| | Check | Title | Notes |" in lines
     assert "| ✅ | `SC101` | README exists |  |" in lines
     assert "### ❌ `SC203` A LICENSE file exists" in lines

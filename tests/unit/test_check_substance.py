@@ -316,3 +316,63 @@ def test_real_world_layouts(
     repo = build_repo(tmp_path / "repo", changes)
     (result,) = run_checks(repo, select=[check_id]).results
     assert result.status is expected, result.details
+
+
+SCAFFOLD_RESULTS = """\
+## Results
+
+How the numbers are made.
+
+<!-- eval:start -->
+Evaluated on 40 questions; `make eval` refreshes this section.
+
+| Retrieval mode | hit@5 | MRR | p50 latency (ms) |
+| --- | --- | --- | --- |
+| **hybrid** (default) | 0.925 | 0.811 | 3.42 |
+
+| Answer metric | Value |
+| --- | --- |
+| Citation precision | 0.870 |
+<!-- eval:end -->
+"""
+SCAFFOLD_REPORT = (
+    '{"questions": 40, "retrieval": {"hybrid": {"hit@5": 0.925, "mrr": 0.8113,'
+    ' "latency_p50_ms": 3.417}}, "answers": {"citation_precision": 0.87}}'
+)
+
+
+def _scaffold_repo(tmp_path: Path, results: str) -> Path:
+    readme = _replace_section("Results", results.removeprefix("## Results\n\n"))
+    return build_repo(
+        tmp_path / "repo",
+        {"README.md": readme, "reports/metrics.json": None, "reports/eval.json": SCAFFOLD_REPORT},
+    )
+
+
+def test_results_that_match_the_report_pass(tmp_path: Path) -> None:
+    repo = _scaffold_repo(tmp_path, SCAFFOLD_RESULTS)
+    report = run_checks(repo, select=["SC105", "SC603"])
+    assert [r.status for r in report.results] == [Status.PASS, Status.PASS]
+
+
+def test_a_hand_edited_result_fails_with_both_values(tmp_path: Path) -> None:
+    repo = _scaffold_repo(tmp_path, SCAFFOLD_RESULTS.replace("0.925", "0.975"))
+    (result,) = run_checks(repo, select=["SC603"]).results
+    assert result.status is Status.FAIL
+    (finding,) = result.details
+    assert "the README says 0.975" in finding.message
+    assert "reports/eval.json:retrieval.hybrid.hit@5 has 0.925" in finding.message
+    assert finding.path == "README.md"
+
+
+def test_results_not_generated_yet_fail_sc105_and_skip_sc603(tmp_path: Path) -> None:
+    placeholder = (
+        "<!-- eval:start -->\n`make eval` writes this section: hit@5 >= 0.85 is enforced.\n"
+        "<!-- eval:end -->\n"
+    )
+    repo = build_repo(
+        tmp_path / "repo",
+        {"README.md": _replace_section("Results", placeholder), "reports/metrics.json": None},
+    )
+    results = run_checks(repo, select=["SC105", "SC603"]).results
+    assert [r.status for r in results] == [Status.FAIL, Status.SKIP]
