@@ -21,6 +21,7 @@ from scaffold.answers import ANSWERS_FILE
 from scaffold.catalog import load_catalog
 from scaffold.errors import (
     DestinationExistsError,
+    GitError,
     InvalidAnswerError,
     MissingAnswersError,
     RenderError,
@@ -28,7 +29,7 @@ from scaffold.errors import (
     UntrustedSourceError,
     UsageError,
 )
-from scaffold.gitrepo import Identity, commit_all, init_repo, render_message
+from scaffold.gitrepo import Identity, commit_all, git, init_repo, render_message
 from scaffold.sources import BUNDLED, TemplateSource
 
 #: Answers a run without a terminal must be given unless ``--defaults`` is passed.
@@ -195,7 +196,7 @@ def render_project(
         missing = [q for q in REQUIRED_WITHOUT_TERMINAL if q not in answers]
         if missing:
             raise MissingAnswersError(missing)
-    user_defaults: dict[str, Any] = {}
+    user_defaults: dict[str, Any] = git_identity_defaults(cwd)
     if answers.get("host_app") == "existing":
         return _render_into_existing(source, dest, answers, defaults=defaults or not interactive)
     if dest is not None:
@@ -234,6 +235,26 @@ def render_project(
             dest.rmdir()
         project.rename(dest)
     return RenderResult(dest, template, source.version, source.record, commit, recorded, files)
+
+
+def git_identity_defaults(cwd: Path) -> dict[str, str]:
+    """``author_name`` / ``author_email`` defaults from ``git config``, where it has them.
+
+    So ``--defaults`` writes the owner into LICENSE and pyproject instead of the template's
+    placeholder; answers given explicitly still win.
+    """
+    found: dict[str, str] = {}
+    for key, question in (("user.name", "author_name"), ("user.email", "author_email")):
+        try:
+            value = git(["config", "--get", key], cwd).strip()
+        except (GitError, OSError):
+            continue
+        if value and (question == "author_name" or _EMAIL.match(value)):
+            found[question] = value
+    return found
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def _author(recorded: dict[str, Any]) -> Identity | None:
