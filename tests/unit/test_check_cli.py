@@ -137,3 +137,22 @@ def test_help_lists_the_check_command() -> None:
     result = CliRunner().invoke(app, ["check", "--help"])
     assert result.exit_code == 0
     assert "--select" in result.output and "--format" in result.output
+
+
+def test_repository_config_ignores_a_check_with_its_reason(passing: Path) -> None:
+    (passing / "LICENSE").unlink()
+    (passing / "pyproject.toml").write_text(
+        '[tool.scaffold.check.ignore]\nSC203 = "licensed by the course, see COURSE.md"\n'
+    )
+    result = invoke(str(passing), "--select", "SC2")
+    assert result.exit_code == 0, result.output
+    assert "SKIP   SC203" in result.output
+    assert "ignored in pyproject.toml: licensed by the course, see COURSE.md" in result.output
+
+
+def test_repository_config_needs_a_reason(passing: Path) -> None:
+    (passing / ".scaffold-check.toml").write_text('[ignore]\nSC203 = ""\n')
+    result = invoke(str(passing), "--select", "SC2")
+    assert result.exit_code == 2
+    assert "error:" in result.output and "needs a reason" in result.output
+    assert "Traceback" not in result.output
