@@ -33,6 +33,8 @@ from pathlib import PurePosixPath
 MAX_BYTES = 1_000_000
 #: Notebooks are larger (their outputs, which are not scanned, embed images).
 MAX_NOTEBOOK_BYTES = 30_000_000
+#: In the history, a notebook version this large is almost all outputs; it is not read.
+MAX_HISTORY_NOTEBOOK_BYTES = 5_000_000
 _SUFFIX_WORDS = """png jpg jpeg gif bmp ico webp tif tiff svg psd heic avif eps pdf
     mp3 mp4 wav ogg flac
     avi mov mkv webm zip gz tgz bz2 xz 7z rar tar zst jar war whl egg so dll dylib exe bin o a
@@ -300,14 +302,6 @@ def _scan(path: str, text: str) -> list[Hit]:
     return hits
 
 
-def scan_lines(path: str, lines: list[str], where: str = "") -> list[Hit]:
-    """Scan ``lines`` of the file ``path``; ``where`` (e.g. ``cell 3``) replaces the line."""
-    hits = _scan(path, "\n".join(lines))
-    if where:
-        hits = [Hit(h.kind, h.warning, None, h.hashed, f" ({where}, line {h.line})") for h in hits]
-    return hits
-
-
 def scan_text(path: str, data: bytes, seen: set[str] | None = None) -> list[Hit]:
     """Return the possible secrets in a file's content; binary content has none.
 
@@ -342,21 +336,31 @@ def _candidate(text: str) -> bool:
 def _scan_notebook(path: str, text: str, seen: set[str] | None = None) -> list[Hit]:
     """Scan the sources of a notebook's cells; outputs (images, printed tables) are skipped.
 
-    With ``seen``, source lines already scanned (in another version) are skipped.
+    The cells are scanned as one text (one pass of each pattern), then each hit is mapped
+    back to its cell. With ``seen``, source lines already scanned in another version are
+    skipped.
     """
     try:
         cells = json.loads(text).get("cells", [])
     except (ValueError, AttributeError):
         return _scan(path, text)
-    hits: list[Hit] = []
+    lines: list[str] = []
+    where: list[tuple[int, int]] = []
     for index, cell in enumerate(cells if isinstance(cells, list) else [], 1):
         source = cell.get("source", "") if isinstance(cell, dict) else ""
-        lines = ("".join(source) if isinstance(source, list) else str(source)).split("\n")
-        if seen is not None:
-            fresh = [f"\0cell {line}" not in seen for line in lines]
-            seen.update(f"\0cell {line}" for line in lines)
-            if not any(fresh):
-                continue
-            lines = [line if new else "" for line, new in zip(lines, fresh, strict=True)]
-        hits.extend(scan_lines(path, lines, f"cell {index}"))
+        cell_lines = ("".join(source) if isinstance(source, list) else str(source)).split("\n")
+        for number, line in enumerate(cell_lines, 1):
+            fresh = True
+            if seen is not None:
+                key = f"\0cell {line}"
+                fresh = key not in seen
+                seen.add(key)
+            lines.append(line if fresh else "")
+            where.append((index, number))
+        lines.append("")  # a private key's material must not run on into the next cell
+        where.append((index, len(cell_lines) + 1))
+    hits = []
+    for hit in _scan(path, "\n".join(lines)):
+        cell, number = where[(hit.line or 1) - 1]
+        hits.append(Hit(hit.kind, hit.warning, None, hit.hashed, f" (cell {cell}, line {number})"))
     return hits

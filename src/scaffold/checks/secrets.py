@@ -16,7 +16,12 @@ from pathlib import PurePosixPath
 from scaffold.checks.base import CouldNotRun, Finding, SkipCheck, check
 from scaffold.checks.history import HistoryError, first_commits, list_blobs, read_blobs
 from scaffold.checks.repo import Repo
-from scaffold.checks.secret_scan import Hit, scan_text, scannable
+from scaffold.checks.secret_scan import (
+    MAX_HISTORY_NOTEBOOK_BYTES,
+    Hit,
+    scan_text,
+    scannable,
+)
 from scaffold.errors import GitError
 
 _EXAMPLES = (".env.example", ".env.sample", ".env.template", "example.env", ".env.dist")
@@ -167,6 +172,12 @@ def no_secrets_in_tree(repo: Repo) -> list[Finding]:
         for path, hit in _tree_hits(repo)
     }
     return sorted(found, key=lambda f: (f.path or "", f.line or 0, f.message))
+
+
+def _in_history_scan(path: str, size: int) -> bool:
+    if path.lower().endswith(".ipynb") and size > MAX_HISTORY_NOTEBOOK_BYTES:
+        return False
+    return path != _BASELINE and scannable(path, size)
 
 
 @check(
