@@ -297,6 +297,29 @@ LAYOUTS = [
         Status.PASS,
         id="identity-instruction-in-code-block",
     ),
+    # A licence split in two files is a licence; a project without env files needs no rule.
+    pytest.param(
+        "SC203",
+        {"LICENSE": None, "LICENSE-CODE": "MIT License\n", "LICENSE-TEXT": "CC-BY-NC-ND\n"},
+        Status.PASS,
+        id="license-split-files",
+    ),
+    pytest.param(
+        "SC302",
+        {".env.example": None, ".gitignore": "__pycache__/\n"},
+        Status.SKIP,
+        id="env-not-used-at-all",
+    ),
+    pytest.param(
+        "SC302",
+        {
+            ".env.example": None,
+            ".gitignore": "__pycache__/\n",
+            "src/app/settings.py": "from dotenv import load_dotenv\n\nload_dotenv()\n",
+        },
+        Status.FAIL,
+        id="env-loaded-but-not-ignored",
+    ),
     # A token in a pasted local Jupyter log is not a leaked credential.
     pytest.param(
         "SC303",

@@ -143,5 +143,9 @@ def architecture_diagram(repo: Repo) -> list[Finding]:
     fix="Add a LICENSE file (e.g. MIT or Apache-2.0; see https://choosealicense.com).",
 )
 def license_exists(repo: Repo) -> list[Finding]:
-    """Fail when the root has no licence file."""
-    return [] if repo.find(*_LICENSES) else [Finding("no LICENSE file at the repository root")]
+    """Fail when the root has no licence file (``LICENSE``, ``LICENSE-CODE``, ``COPYING.md``...)."""
+    if repo.find(*_LICENSES) or any(
+        re.match(r"(?:LICEN[CS]E|COPYING)[-_.]\w", f, re.I) for f in repo.files if "/" not in f
+    ):
+        return []
+    return [Finding("no LICENSE file at the repository root")]

@@ -11,6 +11,7 @@ baseline marks them as real (``is_secret: true``).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import PurePosixPath
 
 from scaffold.checks.base import CouldNotRun, Finding, SkipCheck, check
@@ -75,8 +76,13 @@ def env_example_exists(repo: Repo) -> list[Finding]:
     "ever committed.",
 )
 def env_ignored(repo: Repo) -> list[Finding]:
-    """Check the ignore rules, the tracked files and the history for env files."""
+    """Check the ignore rules, the tracked files and the history for env files.
+
+    Skipped for a project that has no env file of any kind and no code reading one.
+    """
     _require_git(repo)
+    if not _uses_env_files(repo):
+        raise SkipCheck("the project has no .env file, example or dotenv loader")
     findings = []
     if not _ignored(repo, ".env"):
         findings.append(Finding(".env is not ignored (add it to .gitignore)", ".gitignore"))
@@ -92,6 +98,23 @@ def env_ignored(repo: Repo) -> list[Finding]:
         if path not in tracked:
             findings.append(Finding("env file was committed in the history", path, None, commit))
     return findings
+
+
+_DOTENV = re.compile(r"dotenv|env_file|\.env\b|SettingsConfigDict|BaseSettings")
+
+
+def _uses_env_files(repo: Repo) -> bool:
+    if any(PurePosixPath(f).name.startswith(".env") or f.endswith(".env") for f in repo.files):
+        return True
+    try:
+        if repo.git(
+            "log", "--all", "--format=%H", "-1", "--", ":(glob)**/.env", ":(glob)**/.env.*"
+        ):
+            return True
+    except GitError:
+        pass
+    code = (f for f in repo.files if f.endswith((".py", ".toml", ".yml", ".yaml", ".cfg", ".ini")))
+    return any(_DOTENV.search(repo.read(f)) for f in code)
 
 
 def _ignored(repo: Repo, path: str) -> bool:
