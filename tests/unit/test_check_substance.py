@@ -59,6 +59,16 @@ CASES = [
         Status.PASS,
         id="commands-under-another-heading",
     ),
+    pytest.param(
+        "SC104",
+        {
+            "README.md": README.replace("## Getting started", "## Linting").replace(
+                "```bash\nmake setup\nmake test\n```", "```shell\nset -x\nruff check --fix src\n```"
+            )
+        },
+        Status.FAIL,
+        id="essay-with-a-lint-snippet-only",
+    ),
     # Results: numbers, not a list of metric names.
     pytest.param(
         "SC105",

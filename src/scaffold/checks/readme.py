@@ -115,7 +115,7 @@ def readme_quickstart(repo: Repo) -> list[Finding]:
     if any(_has_commands(s.body) for s in sections):
         return []
     if not sections:
-        if any(_COMMAND.search(block) for block in code_blocks(doc.text)):
+        if any(_SETUP.search(block) for block in code_blocks(doc.text)):
             return []
         return [
             Finding(
@@ -142,9 +142,20 @@ _COMMAND = re.compile(
     r"docker(?:-compose)?|podman|npm|npx|yarn|pnpm|bun|deno|node|git|streamlit|uvicorn|gunicorn|"
     r"flask|fastapi|django-admin|jupyter|jupyter-lab|bash|sh|zsh|source|cd|just|mise|nox|tox|"
     r"pytest|hatch|rye|pixi|curl|wget|az|azd|gcloud|aws|sam|cdk|kubectl|helm|terraform|dvc|"
-    r"mlflow|go|cargo|export|set|cp|mkdir|brew|apt|apt-get|modal|fly|flyctl|railway|vercel|"
+    r"mlflow|go|cargo|export|cp|mkdir|brew|apt|apt-get|modal|fly|flyctl|railway|vercel|"
     r"ollama|chainlit|gradio|airflow|dagster|prefect|zenml|kedro|mkdocs|pre-commit|scaffold|"
     r"\./[\w./-]+|[\w./-]+\.(?:py|sh)|manage\.py|\.\\[\w\\.-]+)(?:\s|$)",
+    re.M,
+)
+
+
+#: Without a quickstart heading, only installing or running the project counts.
+_SETUP = re.compile(
+    r"^\s*(?:\$\s*)?(?:pip3?\s+install|uv\s+(?:sync|pip|run|tool)|poetry\s+(?:install|run)|pdm\s+"
+    r"(?:install|run)|pipenv\s+(?:install|run)|conda\s+(?:env|create|install)|mamba\s|make\s"
+    r"|docker(?:-compose|\s+compose)?\s+(?:run|up|build)|npm\s+(?:install|ci|run|start)|yarn\b"
+    r"|pnpm\s|git\s+clone|python3?\s+(?:-m\s+)?\S+|streamlit\s+run|uvicorn\s|flask\s+run"
+    r"|just\s|mise\s|azd\s+up|cookiecutter\s|copier\s|jupyter\s)",
     re.M,
 )
 
