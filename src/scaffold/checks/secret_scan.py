@@ -100,7 +100,7 @@ _NAME_HIT = re.compile(
     r"pass(?:word|wd|phrase)?|pwd|secret|token|api[_.-]?key|apikey|access[_.-]?key"
     r"|private[_.-]?key|auth[_.-]?key|credential|signing[_.-]?key"
 )
-_LOCAL_URL = re.compile(r"://(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])\b|://\(")
+_LOCAL_URL = re.compile(r"localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]")
 _IDENT = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 #: What follows a secret-named key: ``= "value"``, ``: value``, ``": "value"``.
 _VALUE_AFTER = re.compile(
@@ -228,6 +228,14 @@ class _Text:
         return self.text[start : end if end >= 0 else len(self.text)]
 
 
+def _in_local_url(text: str, start: int) -> bool:
+    """Whether ``start`` is inside a URL of a local server (``http://localhost:8888/?token=``)."""
+    if not start or text[start - 1] not in "?&/;":
+        return False
+    word = max(text.rfind(" ", 0, start), text.rfind("\n", 0, start), text.rfind("\t", 0, start))
+    return bool(_LOCAL_URL.search(text, word + 1, start))
+
+
 def _in_base64(text: str, start: int, end: int) -> bool:
     left, right = start, end
     while left > 0 and start - left < _BASE64_RUN and text[left - 1] in _BASE64:
@@ -252,7 +260,7 @@ def _assignments(
         if start in seen:
             continue
         seen.add(start)
-        if start and text[start - 1] in "?&" and _LOCAL_URL.search(doc.line_text(start)):
+        if _in_local_url(text, start):
             continue  # a token in a local server's URL (a pasted Jupyter log): ephemeral
         after = _VALUE_AFTER.match(text, end)
         if after is None or _NOT_SECRET_NAME.search(text[start:end]):
