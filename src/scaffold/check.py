@@ -13,12 +13,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scaffold.checks.base import Check, Finding, SkipCheck, Status, ToolMissing, registered_checks
+from scaffold.checks.base import (
+    Check,
+    CouldNotRun,
+    Finding,
+    SkipCheck,
+    Status,
+    ToolMissing,
+    registered_checks,
+)
+from scaffold.checks.config import load_config
 from scaffold.checks.repo import Repo
 from scaffold.errors import UnknownCheckError, UsageError
 
 #: Version of the JSON report format (``schemas/check-report.schema.json``).
 SCHEMA_VERSION = 1
+#: At most this many findings are listed per check; a last line counts the rest.
+MAX_FINDINGS = 15
 
 
 @dataclass(frozen=True)
@@ -29,10 +40,13 @@ class CheckResult:
         id: The check's stable id, e.g. ``SC101``.
         family: The check's family, e.g. ``readme``.
         title: What a passing repository has.
-        status: pass, fail, skip or error (the check could not run).
+        status: pass, fail, warn (only warnings), skip or error (the check could not run).
         why: Why it matters.
         fix: How to make it pass; for an error, how to make the check runnable.
-        details: The findings (failures), or the reason for a skip or an error.
+        details: The findings (at most :data:`MAX_FINDINGS`, then a count of the rest), or
+            the reason for a skip or an error.
+        severity: ``error`` or ``warning``: whether a finding fails the exit code.
+        docs: The URL of the check's documentation (a stable anchor).
     """
 
     id: str
@@ -42,6 +56,8 @@ class CheckResult:
     why: str
     fix: str
     details: tuple[Finding, ...] = ()
+    severity: str = "error"
+    docs: str = ""
 
     @property
     def passed(self) -> bool:
@@ -58,6 +74,8 @@ class CheckResult:
             "why": self.why,
             "fix": self.fix,
             "details": [d.to_dict() for d in self.details],
+            "severity": self.severity,
+            "docs": self.docs,
         }
 
 
@@ -122,7 +140,9 @@ def run_checks(
 ) -> CheckReport:
     """Run the selected checks on the repository at ``path``.
 
-    Checks a selected check requires run too, but only selected ones are reported.
+    Checks a selected check requires run too, but only selected ones are reported. Checks the
+    repository ignores in its configuration (:mod:`scaffold.checks.config`) are reported as
+    skipped, with the reason it gives.
 
     Args:
         path: The repository's directory (a git work tree or a plain directory).
@@ -133,7 +153,8 @@ def run_checks(
         One result per selected check, in id order.
 
     Raises:
-        UsageError: ``path`` is not a directory, or an id is unknown.
+        UsageError: ``path`` is not a directory, an id is unknown, or the repository's
+            configuration is invalid.
     """
     from scaffold import __version__
 
@@ -141,11 +162,20 @@ def run_checks(
         raise UsageError(f"{path} is not a directory", "pass the repository's directory")
     chosen = select_checks(select, ignore)
     registry = registered_checks()
+    config = load_config(path)
+    waived = {
+        c.id: f"ignored in {config.source}: {reason}"
+        for prefix, reason in config.ignore.items()
+        for c in select_checks([prefix])
+    }
     repo = Repo(path)
     done: dict[str, CheckResult] = {}
 
     def run(check: Check) -> CheckResult:
         if check.id not in done:
+            if check.id in waived:
+                done[check.id] = _result(check, Status.SKIP, [Finding(waived[check.id])])
+                return done[check.id]
             for required in check.requires:
                 run(registry[required])
             done[check.id] = _run_one(check, repo, done)
@@ -155,20 +185,43 @@ def run_checks(
     return CheckReport(repo.root, __version__, results)
 
 
-def _run_one(check: Check, repo: Repo, done: dict[str, CheckResult]) -> CheckResult:
-    def result(status: Status, details: Iterable[Finding], fix: str = check.fix) -> CheckResult:
-        return CheckResult(
-            check.id, check.family, check.title, status, check.why, fix, tuple(details)
-        )
+def _result(
+    check: Check, status: Status, details: Iterable[Finding], fix: str | None = None
+) -> CheckResult:
+    shown = list(details)
+    if len(shown) > MAX_FINDINGS:
+        rest = len(shown) - MAX_FINDINGS
+        shown = [*shown[:MAX_FINDINGS], Finding(f"... and {rest} more not shown")]
+    return CheckResult(
+        check.id,
+        check.family,
+        check.title,
+        status,
+        check.why,
+        check.fix if fix is None else fix,
+        tuple(shown),
+        check.severity,
+        check.docs,
+    )
 
-    unmet = [r for r in check.requires if done[r].status is not Status.PASS]
+
+def _run_one(check: Check, repo: Repo, done: dict[str, CheckResult]) -> CheckResult:
+    unmet = [r for r in check.requires if done[r].status not in (Status.PASS, Status.WARN)]
     if unmet:
         why = ", ".join(f"{r} ({done[r].title}) did not pass" for r in unmet)
-        return result(Status.SKIP, [Finding(f"skipped: {why}")])
+        return _result(check, Status.SKIP, [Finding(f"skipped: {why}")])
     try:
         findings = check.function(repo)
     except SkipCheck as skip:
-        return result(Status.SKIP, [Finding(f"skipped: {skip.reason}")])
+        return _result(check, Status.SKIP, [Finding(f"skipped: {skip.reason}")])
     except ToolMissing as missing:
-        return result(Status.ERROR, [Finding(f"{missing.tool} is not installed")], missing.hint)
-    return result(Status.FAIL if findings else Status.PASS, findings)
+        reason = f"skipped: {missing.tool} is not installed ({missing.hint})"
+        return _result(check, Status.SKIP, [Finding(reason)])
+    except CouldNotRun as failed:
+        details = [Finding(f"could not run: {failed.reason}"), *failed.findings]
+        return _result(check, Status.ERROR, details)
+    if not findings:
+        return _result(check, Status.PASS, [])
+    warn_only = check.severity == "warning" or all(f.warning for f in findings)
+    ordered = sorted(findings, key=lambda f: f.warning)  # failures first, then warnings
+    return _result(check, Status.WARN if warn_only else Status.FAIL, ordered)

@@ -408,8 +408,9 @@ def check(
 ) -> None:
     """Audit a repository against the portfolio checklist.
 
-    Exit 0 when every check passes, 3 when one fails or cannot run, 2 on bad usage.
-    Example: scaffold check ./legal-assistant --format markdown --ignore SC106
+    Exit 0 when nothing fails (warnings allowed), 3 when a check fails or cannot run, 2 on
+    bad usage. A repository waives a check, with a reason, in [tool.scaffold.check.ignore]
+    of pyproject.toml. Example: scaffold check ./legal-assistant --format markdown
     """
     from scaffold.check import run_checks
     from scaffold.checks import formats

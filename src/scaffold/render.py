@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scaffold.answers import ANSWERS_FILE, check_answers, template_questions
+from scaffold.answers import ANSWERS_FILE, check_answers, check_value, template_questions
 from scaffold.catalog import load_catalog
 from scaffold.errors import (
     DestinationExistsError,
+    GitError,
     InvalidAnswerError,
     MissingAnswersError,
     RenderError,
@@ -29,7 +30,7 @@ from scaffold.errors import (
     UntrustedSourceError,
     UsageError,
 )
-from scaffold.gitrepo import Identity, commit_all, init_repo, render_message
+from scaffold.gitrepo import Identity, commit_all, git, init_repo, render_message
 from scaffold.sources import BUNDLED, TemplateSource
 from scaffold.staging import TEMP_PREFIX, Staging, sweep
 
@@ -282,7 +283,7 @@ def render_project(
         missing = [q for q in REQUIRED_WITHOUT_TERMINAL if q not in answers]
         if missing:
             raise MissingAnswersError(missing)
-    user_defaults: dict[str, Any] = {}
+    user_defaults: dict[str, Any] = git_identity_defaults(cwd)
     if answers.get("host_app") == "existing":
         return _render_into_existing(source, dest, answers, defaults=defaults or not interactive)
     if dest is not None:
@@ -327,6 +328,39 @@ def render_project(
 
 def _notices(swept: list[Path]) -> list[str]:
     return [f"removed {path}, left behind by an interrupted run" for path in swept]
+
+
+def git_identity_defaults(cwd: Path) -> dict[str, str]:
+    """``author_name`` / ``author_email`` defaults from ``git config``, where it has them.
+
+    So ``--defaults`` writes the owner into LICENSE and pyproject instead of the template's
+    placeholder; answers given explicitly still win.
+    """
+    found: dict[str, str] = {}
+    for key, question in (("user.name", "author_name"), ("user.email", "author_email")):
+        try:
+            value = git(["config", "--get", key], cwd).strip()
+        except (GitError, OSError):
+            continue
+        if value and _acceptable(question, value):
+            found[question] = value
+    return found
+
+
+#: What the template's validators accept (copier.yml): a git identity that they would
+#: refuse is left out, so ``--defaults`` falls back to the placeholder instead of failing.
+_EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]{1,64}@[\w-]+(\.[\w-]+)*\.[^\W\d_]{2,63}")
+_NAME_LIMIT = 100
+
+
+def _acceptable(question: str, value: str) -> bool:
+    try:
+        check_value(question, value)
+    except ValueError:
+        return False
+    if question == "author_email":
+        return len(value) <= 254 and _EMAIL.fullmatch(value) is not None
+    return len(value) <= _NAME_LIMIT
 
 
 def _author(recorded: dict[str, Any]) -> Identity | None:

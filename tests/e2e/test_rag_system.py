@@ -8,6 +8,7 @@ evaluation set), ``make lint`` must pass, and the work tree must stay clean.
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from scaffold.catalog import load_catalog
+from scaffold.check import Status, run_checks
 from scaffold.cli import app
 from tests.helpers import generated_repo_env, git
 
@@ -58,3 +60,25 @@ def test_rag_system_runs_offline_for_every_domain(tmp_path: Path, domain: str) -
     assert "[1]" in proc.stdout and "retrieval, extractive" in proc.stdout
     status = git(dest, "status", "--porcelain")
     assert status == "", status
+    if domain == DOMAINS[0]:
+        _eval_then_check(dest, env)
+
+
+def _eval_then_check(dest: Path, env: dict[str, str]) -> None:
+    """After `make eval` only the owner's lessons fail; a hand-edited result fails SC603."""
+    proc = subprocess.run(
+        ["make", "eval"], cwd=dest, env=env, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    report = run_checks(dest)
+    failed = [r.id for r in report.results if r.status in {Status.FAIL, Status.ERROR}]
+    assert failed == ["SC106"], [(r.id, r.details) for r in report.results if r.id in failed]
+    readme = dest / "README.md"
+    text = readme.read_text()
+    edited = re.compile(r"\| (0\.\d{3}) \|").search(text, text.index("<!-- eval:start -->"))
+    assert edited is not None
+    readme.write_text(text[: edited.start(1)] + "0.999" + text[edited.end(1) :])
+    (claims,) = run_checks(dest, select=["SC603"]).results
+    assert claims.status is Status.FAIL
+    message = claims.details[0].message
+    assert "the README says 0.999" in message and "reports/eval.json" in message

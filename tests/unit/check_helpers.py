@@ -41,7 +41,14 @@ make test
 
 ## Results
 
-Answer accuracy 0.82 and citation precision 0.91 on the held-out evaluation set.
+On the held-out evaluation set (`make eval` writes the table from reports/metrics.json):
+
+<!-- results:start -->
+| Metric | Value |
+| --- | --- |
+| Answer accuracy | 0.82 |
+| Citation precision | 0.91 |
+<!-- results:end -->
 
 ## Deployment
 
@@ -49,7 +56,9 @@ The image runs on Fly.io: `fly deploy` with the settings from `.env.example`.
 
 ## Lessons learned
 
-Chunk size mattered more than the embedding model; I would start the evaluation set earlier.
+Chunk size mattered more than the embedding model: going from 1000 to 400 characters raised
+hit@5 more than any model swap did. I would start the evaluation set on the first day next time,
+because every design decision I made before it existed had to be revisited.
 """
 
 ARCHITECTURE = """\
@@ -121,7 +130,7 @@ PASSING: dict[str, str] = {
     ".copier-answers.yml": (
         f"template: rag-system\n_scaffold_source: bundled\n_scaffold_version: {__version__}\n"
     ),
-    "reports/metrics.json": '{"accuracy": 0.82}\n',
+    "reports/metrics.json": '{"accuracy": 0.82, "citation_precision": 0.91}\n',
 }
 
 

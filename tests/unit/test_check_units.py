@@ -99,10 +99,32 @@ def test_help_does_not_import_the_checks() -> None:
         "from typer.testing import CliRunner\n"
         "from scaffold.cli import app\n"
         "assert CliRunner().invoke(app, ['--help']).exit_code == 0\n"
-        "prefixes = ('detect_secrets', 'scaffold.check')\n"
+        "prefixes = ('scaffold.check',)\n"
         "print(sorted(m for m in sys.modules if m.startswith(prefixes)))\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], check=True, capture_output=True, text=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_every_check_has_a_stable_anchor_in_the_readme() -> None:
+    from pathlib import Path
+
+    from scaffold.checks.base import registered_checks
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    for check_id, check in registered_checks().items():
+        assert f'<a id="{check_id.lower()}"></a>`{check_id}` | {check.severity} |' in readme
+        assert check.docs.endswith(f"README.md#{check_id.lower()}")
+
+
+def test_pre_commit_hook_runs_scaffold_check() -> None:
+    from pathlib import Path
+
+    import yaml
+
+    hooks = yaml.safe_load((Path(__file__).parents[2] / ".pre-commit-hooks.yaml").read_text())
+    (hook,) = hooks
+    assert hook["id"] == "scaffold-check" and hook["entry"] == "scaffold check"
+    assert hook["pass_filenames"] is False

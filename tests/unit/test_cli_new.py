@@ -243,3 +243,19 @@ def test_a_path_alone_is_the_destination(tmp_path: Path) -> None:
     code, _, err = invoke("new", str(dest), "--data", "template=rag-system", "--defaults")
     assert code == 0, err
     assert (dest / ".git").is_dir()
+
+
+def test_defaults_take_the_author_from_git_config(tmp_path: Path) -> None:
+    """The conftest's git config names "Test User"; --defaults must not write a placeholder."""
+    dest = tmp_path / "mine"
+    code, _, err = invoke("new", "rag-system", str(dest), "--defaults")
+    assert code == 0, err
+    answers = yaml.safe_load((dest / ".copier-answers.yml").read_text())
+    assert (answers["author_name"], answers["author_email"]) == ("Test User", "test@example.com")
+    assert "Test User" in (dest / "LICENSE").read_text()
+    dest2 = tmp_path / "given"
+    code, _, err = invoke(
+        "new", "rag-system", str(dest2), "--defaults", "--data", "author_name=Ada"
+    )
+    assert code == 0, err
+    assert yaml.safe_load((dest2 / ".copier-answers.yml").read_text())["author_name"] == "Ada"

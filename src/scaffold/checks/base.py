@@ -22,6 +22,7 @@ class Status(StrEnum):
 
     PASS = "pass"  # noqa: S105 - a status, not a password
     FAIL = "fail"
+    WARN = "warn"
     SKIP = "skip"
     ERROR = "error"
 
@@ -35,12 +36,15 @@ class Finding:
         path: The file, relative to the checked repository, if there is one.
         line: The 1-based line in ``path``, if there is one.
         commit: The commit the finding was seen in, for findings in the git history.
+        warning: A finding worth a look that does not fail the check (a development default,
+            a committed binary): a check with only warnings ends as ``warn``.
     """
 
     message: str
     path: str | None = None
     line: int | None = None
     commit: str | None = None
+    warning: bool = False
 
     @property
     def location(self) -> str:
@@ -60,6 +64,7 @@ class Finding:
             "line": self.line,
             "commit": self.commit,
             "location": self.location,
+            "level": "warning" if self.warning else "error",
         }
 
 
@@ -69,6 +74,18 @@ class SkipCheck(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class CouldNotRun(Exception):
+    """Raised by a check that could not do its work (a git error, unreadable objects).
+
+    ``findings`` are the problems it found before it had to stop; they are still reported.
+    """
+
+    def __init__(self, reason: str, findings: list[Finding] | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.findings = findings or []
 
 
 class ToolMissing(Exception):
@@ -95,6 +112,8 @@ class Check:
         fix: How to make the check pass.
         function: The function that runs the check.
         requires: Ids of checks that must pass first; otherwise this one is skipped.
+        severity: ``error`` (a finding fails the check and the exit code) or ``warning``
+            (findings end as ``warn``, the exit code stays 0).
     """
 
     id: str
@@ -104,9 +123,17 @@ class Check:
     fix: str
     function: CheckFunction
     requires: tuple[str, ...] = ()
+    severity: str = "error"
+
+    @property
+    def docs(self) -> str:
+        """The stable anchor of the check's entry in scaffold's README."""
+        return f"{DOCS_URL}#{self.id.lower()}"
 
 
 _REGISTRY: dict[str, Check] = {}
+#: Where each check is documented; ``#sc101`` etc. are stable anchors in that README.
+DOCS_URL = "https://github.com/scaffold/scaffold/blob/main/README.md"
 
 
 def check(
@@ -117,6 +144,7 @@ def check(
     why: str,
     fix: str,
     requires: tuple[str, ...] = (),
+    severity: str = "error",
 ) -> Callable[[CheckFunction], CheckFunction]:
     """Register the decorated function as the check ``id_``.
 
@@ -127,6 +155,7 @@ def check(
         why: Why it matters.
         fix: How to make the check pass.
         requires: Ids of checks that must pass before this one runs.
+        severity: ``error`` or ``warning`` (see :class:`Check`).
 
     Returns:
         A decorator that registers the function and returns it unchanged.
@@ -135,7 +164,7 @@ def check(
     def register(function: CheckFunction) -> CheckFunction:
         if id_ in _REGISTRY:
             raise ValueError(f"check id {id_} registered twice")
-        _REGISTRY[id_] = Check(id_, family, title, why, fix, function, requires)
+        _REGISTRY[id_] = Check(id_, family, title, why, fix, function, requires, severity)
         return function
 
     return register
@@ -143,6 +172,14 @@ def check(
 
 def registered_checks() -> dict[str, Check]:
     """Return every check of the built-in modules, sorted by id."""
-    from scaffold.checks import ci, code, docs, readme, scaffold_repo, secrets  # noqa: F401
+    from scaffold.checks import (  # noqa: F401
+        ci,
+        code,
+        docs,
+        hygiene,
+        readme,
+        scaffold_repo,
+        secrets,
+    )
 
     return dict(sorted(_REGISTRY.items()))

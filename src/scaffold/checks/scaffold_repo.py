@@ -169,3 +169,112 @@ def evaluation_fresh(repo: Repo) -> list[Finding]:
             report,
         )
     ]
+
+
+def _leaves(value: Any, path: str = "") -> list[tuple[str, float]]:
+    """Numeric leaves of a JSON document with their dotted paths; long lists are skipped."""
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, int | float):
+        return [(path, float(value))]
+    if isinstance(value, dict):
+        return [leaf for k, v in value.items() for leaf in _leaves(v, f"{path}.{k}".lstrip("."))]
+    if isinstance(value, list) and len(value) <= 10:
+        return [leaf for i, v in enumerate(value) for leaf in _leaves(v, f"{path}[{i}]")]
+    return []
+
+
+def _matches(shown: str, value: float) -> bool:
+    """Whether the README's ``shown`` number is ``value`` rounded as displayed (or as a %)."""
+    text = shown.replace(",", "").replace(" ", "")
+    percent = text.endswith("%")
+    number = float(text.rstrip("%"))
+    decimals = len(text.rstrip("%").partition(".")[2])
+    tolerance = 0.5 * 10**-decimals + 1e-9
+    candidates = [value * 100] if percent else [value, value * 100]
+    return any(abs(c - number) <= tolerance for c in candidates)
+
+
+def _claims(body: str) -> list[tuple[int, str, str]]:
+    """The numbers of the README's result tables: ``(line offset, value, row and column)``."""
+    claims = []
+    header: list[str] = []
+    for offset, line in enumerate(body.splitlines()):
+        stripped = line.strip()
+        if not stripped.startswith("|"):
+            header = []
+            continue
+        cells = [c.strip().strip("*_` ") for c in stripped.strip("|").split("|")]
+        if set(stripped) <= set("|-: "):
+            continue
+        if not header:
+            header = cells
+            continue
+        for column, cell in zip(header[1:], cells[1:], strict=False):
+            for value in _NUMBER_CELL.findall(cell):
+                claims.append((offset, value, f"{cells[0]} / {column}"))
+    return claims
+
+
+_NUMBER_CELL = re.compile(r"(?<![\w.@])\d+(?:\.\d+)?\s?%?(?![\w@])")
+
+
+@check(
+    "SC603",
+    family="scaffold",
+    title="The README's results match the evaluation report",
+    why="A number in the README that the evaluation did not produce is a claim nobody can "
+    "reproduce; reviewers who run `make eval` will notice.",
+    fix="Run `make eval`: it rewrites the README's results from reports/ (do not edit them by "
+    "hand).",
+)
+def results_match_report(repo: Repo) -> list[Finding]:
+    """Cross-check each number of the README's generated results tables with reports/*.json."""
+    import json
+
+    from scaffold.checks.readme import RESULTS_BLOCK
+
+    scaffold_answers(repo)
+    reports = evaluation_reports(repo)
+    if not reports:
+        raise SkipCheck("the evaluation has not been run yet: run `make eval`")
+    readme = repo.readme
+    text = repo.read(readme) if readme else ""
+    blocks = list(RESULTS_BLOCK.finditer(text))
+    if not readme or not blocks:
+        raise SkipCheck("the README has no generated results block (<!-- eval:start --> ...)")
+    leaves: list[tuple[str, float]] = []
+    for report in reports:
+        try:
+            leaves += [(f"{report}:{p}", v) for p, v in _leaves(json.loads(repo.read(report)))]
+        except ValueError:
+            continue
+    findings = []
+    for block in blocks:
+        first_line = text.count("\n", 0, block.start(2)) + 1
+        for offset, shown, label in _claims(block[2]):
+            if any(_matches(shown, v) for _, v in leaves):
+                continue
+            where, value = _closest(label, shown, leaves)
+            findings.append(
+                Finding(
+                    f"{label}: the README says {shown}, {where} has {value:g}",
+                    readme,
+                    first_line + offset,
+                )
+            )
+    return findings
+
+
+def _closest(label: str, shown: str, leaves: list[tuple[str, float]]) -> tuple[str, float]:
+    """The report value the README's number most likely stands for: by name, then by value."""
+    words = set(re.findall(r"[a-z0-9]+", label.lower()))
+    number = float(shown.replace(",", "").replace(" ", "").rstrip("%"))
+
+    def score(leaf: tuple[str, float]) -> tuple[int, float]:
+        path_words = set(re.findall(r"[a-z0-9]+", leaf[0].lower()))
+        return (-len(words & path_words), abs(leaf[1] - number))
+
+    if not leaves:
+        return "the report", float("nan")
+    return min(leaves, key=score)

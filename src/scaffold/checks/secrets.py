@@ -1,36 +1,42 @@
 """SC3xx: configuration through an example env file, and no secret in the tree or history.
 
-Secrets are found by detect-secrets (Yelp), imported only when these checks run. Findings name
-the file, the line, the kind of secret and, in the history, the commit; never the value.
-Secrets already listed in a detect-secrets ``.secrets.baseline`` (audited false positives)
-are not reported, unless the baseline marks them as real (``is_secret: true``).
+Secrets are found by :mod:`scaffold.checks.secret_scan` (provider formats, private keys,
+secret-named assignments; development defaults are warnings); the history is read blob by
+blob with :mod:`scaffold.checks.history`. Findings name the file, the line, the kind of
+secret and, in the history, the commit; never the value. Secrets already listed in a
+detect-secrets ``.secrets.baseline`` (audited false positives) are not reported, unless the
+baseline marks them as real (``is_secret: true``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+import re
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING
 
-from scaffold.checks.base import Finding, SkipCheck, check
+from scaffold.checks.base import CouldNotRun, Finding, SkipCheck, check
+from scaffold.checks.history import HistoryError, first_commits, list_blobs, read_blobs
 from scaffold.checks.repo import Repo
+from scaffold.checks.secret_scan import (
+    MAX_HISTORY_NOTEBOOK_BYTES,
+    Hit,
+    scan_text,
+    scannable,
+)
 from scaffold.errors import GitError
-
-if TYPE_CHECKING:
-    from detect_secrets.core.secrets_collection import SecretsCollection
 
 _EXAMPLES = (".env.example", ".env.sample", ".env.template", "example.env", ".env.dist")
 _EXAMPLE_WORDS = ("example", "sample", "template", "dist", "jinja")
 _BASELINE = ".secrets.baseline"
 _FALSE_POSITIVE = (
-    "A false positive can be marked with a `# pragma: allowlist secret` comment or audited "
-    "into .secrets.baseline (`detect-secrets scan > .secrets.baseline`)."
+    "Mark a false positive with a `# pragma: allowlist secret` comment on its line, or audit "
+    "it into a detect-secrets .secrets.baseline."
 )
 _FIX_LEAK = (
-    "Rotate the credential first (it is compromised), then remove it and read it from the "
-    "environment (.env, documented in .env.example). " + _FALSE_POSITIVE
+    "For a real credential: rotate it first (it is compromised), then remove it and read it "
+    "from the environment (.env, documented in .env.example). A development default "
+    "(warning) is fine in tests and compose files; elsewhere read it from the environment "
+    "too. " + _FALSE_POSITIVE
 )
 
 
@@ -70,8 +76,13 @@ def env_example_exists(repo: Repo) -> list[Finding]:
     "ever committed.",
 )
 def env_ignored(repo: Repo) -> list[Finding]:
-    """Check the ignore rules, the tracked files and the history for env files."""
+    """Check the ignore rules, the tracked files and the history for env files.
+
+    Skipped for a project that has no env file of any kind and no code reading one.
+    """
     _require_git(repo)
+    if not _uses_env_files(repo):
+        raise SkipCheck("the project has no .env file, example or dotenv loader")
     findings = []
     if not _ignored(repo, ".env"):
         findings.append(Finding(".env is not ignored (add it to .gitignore)", ".gitignore"))
@@ -87,6 +98,23 @@ def env_ignored(repo: Repo) -> list[Finding]:
         if path not in tracked:
             findings.append(Finding("env file was committed in the history", path, None, commit))
     return findings
+
+
+_DOTENV = re.compile(r"dotenv|env_file|\.env\b|SettingsConfigDict|BaseSettings")
+
+
+def _uses_env_files(repo: Repo) -> bool:
+    if any(PurePosixPath(f).name.startswith(".env") or f.endswith(".env") for f in repo.files):
+        return True
+    try:
+        if repo.git(
+            "log", "--all", "--format=%H", "-1", "--", ":(glob)**/.env", ":(glob)**/.env.*"
+        ):
+            return True
+    except GitError:
+        pass
+    code = (f for f in repo.files if f.endswith((".py", ".toml", ".yml", ".yaml", ".cfg", ".ini")))
+    return any(_DOTENV.search(repo.read(f)) for f in code)
 
 
 def _ignored(repo: Repo, path: str) -> bool:
@@ -118,22 +146,6 @@ def _env_files_in_history(repo: Repo) -> list[tuple[str, str]]:
     return found
 
 
-@contextmanager
-def _detector(include_missing_files: bool) -> Iterator[type[SecretsCollection]]:
-    """Yield detect-secrets' collection class under its default plugins and filters."""
-    from detect_secrets.core.secrets_collection import SecretsCollection
-    from detect_secrets.settings import default_settings, get_filters
-
-    with default_settings() as settings:
-        if include_missing_files:  # diffs name files that may no longer exist
-            settings.disable_filters("detect_secrets.filters.common.is_invalid_file")
-        get_filters.cache_clear()
-        try:
-            yield SecretsCollection
-        finally:
-            get_filters.cache_clear()
-
-
 def _audited(repo: Repo) -> set[str]:
     """Return the hashes of secrets audited as false positives in ``.secrets.baseline``."""
     if not repo.find(_BASELINE):
@@ -150,6 +162,25 @@ def _audited(repo: Repo) -> set[str]:
     }
 
 
+def _tree_hits(repo: Repo) -> list[tuple[str, Hit]]:
+    """Scan the files of the work tree once (both SC303 and SC304 use the result)."""
+    cached = repo.memo.get("secrets:tree")
+    if cached is None:
+        audited = _audited(repo)
+        cached = []
+        for path in repo.files:
+            full = repo.root / path
+            try:
+                if not scannable(path, full.stat().st_size) or full.is_symlink():
+                    continue
+                data = full.read_bytes()
+            except OSError:
+                continue
+            cached.extend((path, h) for h in scan_text(path, data) if h.hashed not in audited)
+        repo.memo["secrets:tree"] = cached
+    return list(cached)
+
+
 @check(
     "SC303",
     family="config",
@@ -158,19 +189,18 @@ def _audited(repo: Repo) -> set[str]:
     fix=_FIX_LEAK,
 )
 def no_secrets_in_tree(repo: Repo) -> list[Finding]:
-    """Scan every file (tracked, or untracked and not ignored) with detect-secrets."""
-    audited = _audited(repo)
-    with _detector(include_missing_files=False) as collection_class:
-        collection = collection_class(root=str(repo.root))
-        for path in repo.files:
-            if path != _BASELINE:
-                collection.scan_file(path)
-        found = [
-            Finding(f"possible {secret.type}", path, secret.line_number)
-            for path, secret in collection
-            if secret.secret_hash not in audited
-        ]
-    return sorted(set(found), key=lambda f: (f.path or "", f.line or 0, f.message))
+    """Scan every text file (tracked, or untracked and not ignored); notebooks by cell source."""
+    found = {
+        Finding(hit.message(), path, hit.line, warning=hit.warning)
+        for path, hit in _tree_hits(repo)
+    }
+    return sorted(found, key=lambda f: (f.path or "", f.line or 0, f.message))
+
+
+def _in_history_scan(path: str, size: int) -> bool:
+    if path.lower().endswith(".ipynb") and size > MAX_HISTORY_NOTEBOOK_BYTES:
+        return False
+    return path != _BASELINE and scannable(path, size)
 
 
 @check(
@@ -178,42 +208,42 @@ def no_secrets_in_tree(repo: Repo) -> list[Finding]:
     family="config",
     title="No secret in the git history",
     why="Deleting a secret in a later commit does not remove it: every clone still has it.",
-    fix="Rotate the credential (it is compromised), then rewrite the history "
+    fix="For a real credential: rotate it (it is compromised), then rewrite the history "
     "(`git filter-repo --replace-text`) and force-push. " + _FALSE_POSITIVE,
 )
 def no_secrets_in_history(repo: Repo) -> list[Finding]:
-    """Scan the lines every commit on every ref added, and report where each secret came in."""
-    _require_git(repo)
-    from unidiff.errors import UnidiffParseError
+    """Scan each text blob of every ref once; report secrets no longer in the files.
 
-    audited = _audited(repo)
+    Secrets still in the work tree are SC303's findings and are not repeated here.
+    """
+    _require_git(repo)
+    audited = _audited(repo) | {hit.hashed for _, hit in _tree_hits(repo)}
     try:
-        log = repo.git(
-            "log",
-            "--all",
-            "-p",
-            "-M",
-            "--no-color",
-            "--no-ext-diff",
-            "--no-textconv",
-            "--format=%x00%H",
-            "--",
-            ".",
+        blobs = list_blobs(
+            repo.root, lambda path, size: path != _BASELINE and scannable(path, size)
         )
-    except GitError:  # no commits yet
-        return []
-    first_seen: dict[tuple[str, str], Finding] = {}
-    with _detector(include_missing_files=True) as collection_class:
-        for chunk in log.split("\0")[1:]:  # newest first: the last one seen is the oldest
-            sha, _, diff = chunk.partition("\n")
-            collection = collection_class()
-            try:
-                collection.scan_diff(diff.strip("\n") + "\n")
-            except UnidiffParseError:  # a diff unidiff cannot read: nothing to scan in it
-                continue
-            for path, secret in collection:
-                if secret.secret_hash not in audited and path != _BASELINE:
-                    first_seen[(path, secret.secret_hash)] = Finding(
-                        f"possible {secret.type} added", path, secret.line_number, sha
-                    )
-    return list(reversed(first_seen.values()))
+        hits: dict[str, list[Hit]] = {}
+        seen: set[str] = set()
+        for sha, data in read_blobs(repo.root, list(blobs.paths)):
+            found = [h for h in scan_text(blobs.paths[sha], data, seen) if h.hashed not in audited]
+            if found:
+                hits[sha] = found
+        commits = first_commits(repo.root, set(hits))
+    except HistoryError as exc:
+        raise CouldNotRun(str(exc)) from exc
+    findings: dict[tuple[str, str], Finding] = {}
+    for sha, found in hits.items():
+        for hit in found:
+            message = hit.message() + " added"
+            findings.setdefault(
+                (blobs.paths[sha], hit.hashed),
+                Finding(message, blobs.paths[sha], hit.line, commits.get(sha), hit.warning),
+            )
+    result = sorted(findings.values(), key=lambda f: (f.path or "", f.line or 0))
+    if blobs.missing:
+        reason = (
+            f"{blobs.missing} object(s) of the history are missing (a partial or damaged "
+            "clone): those were not scanned"
+        )
+        raise CouldNotRun(reason, result)
+    return result
