@@ -36,34 +36,152 @@ from scaffold.gitrepo import (
 )
 from scaffold.sources import BUNDLED, TemplateSource
 
+#: The feature's answers file: its own, so a host made from another Copier template keeps its.
+FEATURE_ANSWERS_FILE = ".copier-answers.ai-feature.yml"
 _NAME = re.compile(r"[^A-Za-z0-9 _-]+")
 _PYTHONS = ("3.11", "3.12", "3.13")
-_MIN_PYTHON = re.compile(r">=\s*(3)\.(\d+)")
+#: The feature's own floor (``X | None`` in pydantic models needs 3.10).
+_FEATURE_FLOOR = 10
+_MIN_PYTHON = re.compile(r"(?:>=|\^|~=|~|==)\s*(3)\.(\d+)")
+_SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", "build", "dist"}
+#: Framework markers, strongest first: Django projects often import Flask-like helpers, etc.
+_FRAMEWORKS = (
+    ("django", re.compile(r"^\s*(?:from|import)\s+django\b", re.M)),
+    ("fastapi", re.compile(r"^\s*(?:from|import)\s+fastapi\b", re.M)),
+    ("flask", re.compile(r"^\s*(?:from|import)\s+flask\b", re.M)),
+)
+_REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)", re.M)
 
 
 def host_defaults(project: Path) -> dict[str, str]:
-    """Pre-fill the project name and Python version from the host's ``pyproject.toml``.
+    """Pre-fill name, framework, installer and Python floor from what the host shows.
 
-    Returns an empty mapping for a project without a readable ``[project]`` table.
+    The name and floor come from ``pyproject.toml`` (PEP 621 or Poetry tables), the framework
+    from the declared dependencies (``pyproject.toml``, ``requirements*.txt``) or else the
+    imports of the host's modules, the installer from lock files here or up to the git root.
     """
-    try:
-        data = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError):
-        return {}
+    data = _pyproject(project)
     table = data.get("project")
-    if not isinstance(table, dict):
-        return {}
-    found: dict[str, str] = {}
-    name = _NAME.sub("-", str(table.get("name") or "")).strip(" _-")
+    table = table if isinstance(table, dict) else {}
+    poetry = data.get("tool", {}).get("poetry", {}) if isinstance(data.get("tool"), dict) else {}
+    poetry = poetry if isinstance(poetry, dict) else {}
+    found: dict[str, str] = {
+        "host_framework": detect_framework(project, data),
+        "host_installer": detect_installer(project, data),
+    }
+    name = _NAME.sub("-", str(table.get("name") or poetry.get("name") or "")).strip(" _-")
     if name and name[0].isalpha():
         found["project_name"] = name[:64]
-    if m := _MIN_PYTHON.search(str(table.get("requires-python") or "")):
-        wanted = f"{m[1]}.{m[2]}"
-        # The feature needs 3.11+; an older host floor still gets the oldest supported one.
+    deps = poetry.get("dependencies")
+    poetry_python = deps.get("python") if isinstance(deps, dict) else ""
+    floor = str(table.get("requires-python") or poetry_python or "")
+    if m := _MIN_PYTHON.search(floor):
+        minor = max(int(m[2]), _FEATURE_FLOOR)
+        found["host_python"] = f"3.{minor}"
+        wanted = f"3.{minor}"
+        # The sample app's own files (CI, image) need 3.11+; the feature follows the host.
         found["python_version"] = wanted if wanted in _PYTHONS else _PYTHONS[0]
-        if int(m[2]) > int(_PYTHONS[-1].split(".")[1]):
+        if minor > int(_PYTHONS[-1].split(".")[1]):
             found["python_version"] = _PYTHONS[-1]
     return found
+
+
+def _pyproject(project: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return {}
+
+
+def _declared(project: Path, data: dict[str, Any]) -> set[str]:
+    """Lower-case names of the dependencies the host declares."""
+    specs: list[str] = []
+    table = data.get("project")
+    if isinstance(table, dict):
+        specs += [str(d) for d in table.get("dependencies") or []]
+        for extra in (table.get("optional-dependencies") or {}).values():
+            specs += [str(d) for d in extra]
+    tool = data.get("tool")
+    poetry = tool.get("poetry") if isinstance(tool, dict) else None
+    if isinstance(poetry, dict):
+        specs += [str(k) for k in poetry.get("dependencies") or {}]
+    for req in sorted(project.glob("requirements*.txt")) + sorted(
+        project.glob("requirements/*.txt")
+    ):
+        try:
+            specs += req.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            continue
+    names = set()
+    for spec in specs:
+        if (m := _REQUIREMENT.match(spec)) and not spec.lstrip().startswith(("#", "-")):
+            names.add(m[1].lower().replace("_", "-"))
+    return names
+
+
+def detect_framework(project: Path, data: dict[str, Any] | None = None) -> str:
+    """``django``, ``fastapi``, ``flask`` or ``python`` for the host at ``project``."""
+    declared = _declared(project, _pyproject(project) if data is None else data)
+    if (project / "manage.py").is_file():
+        return "django"
+    for name, _pattern in _FRAMEWORKS:
+        if name in declared:
+            return name
+    texts = [_read(p) for p in _modules(project, limit=400)]
+    for name, pattern in _FRAMEWORKS:
+        if any(pattern.search(t) for t in texts):
+            return name
+    return "python"
+
+
+def detect_installer(project: Path, data: dict[str, Any] | None = None) -> str:
+    """``uv``, ``poetry`` or ``pip``: the lock file or tool table of the host or its workspace."""
+    top = toplevel(project) if project.is_dir() else None
+    folder = project.resolve()
+    while True:
+        tool = (_pyproject(folder) if folder != project.resolve() or data is None else data).get(
+            "tool"
+        )
+        tool = tool if isinstance(tool, dict) else {}
+        if (folder / "uv.lock").is_file() or "uv" in tool:
+            return "uv"
+        if (folder / "poetry.lock").is_file() or "poetry" in tool:
+            return "poetry"
+        if top is None or folder == top.resolve() or folder.parent == folder:
+            return "pip"
+        folder = folder.parent
+
+
+def _modules(project: Path, *, limit: int) -> list[Path]:
+    found: list[Path] = []
+    for path in sorted(project.rglob("*.py")):
+        if _SKIP_DIRS & set(path.relative_to(project).parts):
+            continue
+        found.append(path)
+        if len(found) >= limit:
+            break
+    return found
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def check_host_app_kept(recorded: dict[str, Any], data: dict[str, Any]) -> None:
+    """Refuse ``update --data host_app=...`` that switches between sample and existing modes.
+
+    The two modes own different files: switching would delete the feature from the host or
+    scatter a sample app over it.
+    """
+    if "host_app" in data and "host_app" in recorded and data["host_app"] != recorded["host_app"]:
+        raise ExistingProjectError(
+            f"host_app cannot change from {recorded['host_app']} to {data['host_app']}"
+            " in an update",
+            "render the other mode into a new directory with `scaffold new ai-feature` instead",
+        )
 
 
 def check_host(dest: Path) -> str:

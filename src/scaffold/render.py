@@ -91,7 +91,11 @@ def _record_metadata(project: Path, source: TemplateSource) -> dict[str, Any]:
     """Append scaffold's metadata to the answers file Copier wrote; return all answers."""
     import yaml
 
-    path = project / ANSWERS_FILE
+    from scaffold.existing import FEATURE_ANSWERS_FILE
+
+    path = project / FEATURE_ANSWERS_FILE
+    if not path.exists():
+        path = project / ANSWERS_FILE
     extra = {"_scaffold_source": source.record, "_scaffold_version": source.version}
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     if source.spec == BUNDLED:
@@ -192,7 +196,10 @@ def render_project(
     stage = on_stage or (lambda _label: None)
     _check_known_choices(source, answers)
     if not interactive and not defaults:
-        missing = [q for q in REQUIRED_WITHOUT_TERMINAL if q not in answers]
+        required: tuple[str, ...] = REQUIRED_WITHOUT_TERMINAL
+        if answers.get("host_app") == "existing":  # the feature is deployed with its host
+            required = tuple(q for q in required if q != "deploy_target")
+        missing = [q for q in required if q not in answers]
         if missing:
             raise MissingAnswersError(missing)
     user_defaults: dict[str, Any] = {}

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from scaffold.answers import ANSWERS_FILE
+from scaffold.existing import FEATURE_ANSWERS_FILE, check_host_app_kept
 from scaffold.errors import (
     AnswersFileError,
     DirtyWorkTreeError,
@@ -127,6 +128,7 @@ def update_project(
     _require_clean(repo)
     base = _find_baseline(repo, baseline)
     answers, meta = _recorded_answers(repo)
+    check_host_app_kept(answers, data or {})
     answers.update(data or {})
     spec = _source_spec(meta, base, source, to)
     old_version = str(meta.get("_scaffold_version") or base.version or "unknown")
@@ -236,7 +238,12 @@ def _find_baseline(repo: Path, rev: str | None) -> _Baseline:
 
 def _recorded_answers(repo: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """Return the answers of HEAD's answers file and its metadata (keys starting with _)."""
-    text = show_file(repo, "HEAD", ANSWERS_FILE)
+    name = ANSWERS_FILE
+    text = show_file(repo, "HEAD", FEATURE_ANSWERS_FILE)  # ai-feature added to a project
+    if text is not None:
+        name = FEATURE_ANSWERS_FILE
+    else:
+        text = show_file(repo, "HEAD", ANSWERS_FILE)
     if text is None:
         raise UsageError(
             f"no {ANSWERS_FILE} in HEAD",
@@ -245,9 +252,9 @@ def _recorded_answers(repo: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise AnswersFileError(repo / ANSWERS_FILE, str(exc)) from exc
+        raise AnswersFileError(repo / name, str(exc)) from exc
     if not isinstance(raw, dict):
-        raise AnswersFileError(repo / ANSWERS_FILE, "expected a mapping", 1)
+        raise AnswersFileError(repo / name, "expected a mapping", 1)
     answers = {str(k): v for k, v in raw.items() if not str(k).startswith("_")}
     meta = {str(k): v for k, v in raw.items() if str(k).startswith("_")}
     return answers, meta

@@ -73,12 +73,78 @@ def _snapshot(root: Path) -> dict[str, bytes]:
 
 
 def test_host_defaults_come_from_pyproject(tmp_path: Path) -> None:
+    plain = {"host_framework": "python", "host_installer": "pip"}
     build_file_tree(tmp_path, {"pyproject.toml": HOST["pyproject.toml"]})
-    assert host_defaults(tmp_path) == {"project_name": "acme-tickets", "python_version": "3.12"}
+    assert host_defaults(tmp_path) == {
+        **plain,
+        "project_name": "acme-tickets",
+        "host_python": "3.12",
+        "python_version": "3.12",
+    }
+    # The feature follows an older host floor down to its own (3.10); its CI stays on 3.11+.
     build_file_tree(tmp_path, {"pyproject.toml": '[project]\nrequires-python = ">=3.8"\n'})
-    assert host_defaults(tmp_path) == {"python_version": "3.11"}
+    assert host_defaults(tmp_path) == {**plain, "host_python": "3.10", "python_version": "3.11"}
     build_file_tree(tmp_path, {"pyproject.toml": "not toml ["})
-    assert host_defaults(tmp_path) == {}
+    assert host_defaults(tmp_path) == plain
+
+
+@pytest.mark.parametrize(
+    ("files", "framework"),
+    [
+        pytest.param(
+            {"pyproject.toml": '[project]\ndependencies = ["Flask>=3"]\n'}, "flask", id="pep621"
+        ),
+        pytest.param(
+            {"requirements.txt": "# web\nfastapi[standard]==0.115\n"}, "fastapi", id="reqs"
+        ),
+        pytest.param({"requirements/base.txt": "Django~=5.0\n"}, "django", id="reqs-dir"),
+        pytest.param(
+            {"pyproject.toml": '[tool.poetry.dependencies]\npython = "^3.10"\nflask = "*"\n'},
+            "flask",
+            id="poetry",
+        ),
+        pytest.param({"manage.py": "import os\n"}, "django", id="manage.py"),
+        pytest.param({"app/main.py": "from fastapi import FastAPI\n"}, "fastapi", id="imports"),
+        pytest.param({"src/x/web.py": "import flask\n"}, "flask", id="src-imports"),
+        pytest.param(
+            {".venv/lib/f.py": "import django\n", "x.py": "print()\n"}, "python", id="plain"
+        ),
+    ],
+)
+def test_framework_is_detected(tmp_path: Path, files: dict[str, str], framework: str) -> None:
+    assert host_defaults(build_file_tree(tmp_path, files))["host_framework"] == framework
+
+
+@pytest.mark.parametrize(
+    ("files", "installer"),
+    [
+        pytest.param({"uv.lock": ""}, "uv", id="uv.lock"),
+        pytest.param({"pyproject.toml": "[tool.uv]\ndev-dependencies = []\n"}, "uv", id="tool.uv"),
+        pytest.param({"poetry.lock": ""}, "poetry", id="poetry.lock"),
+        pytest.param({"pyproject.toml": "[tool.poetry]\nname = 'x'\n"}, "poetry", id="tool.poetry"),
+        pytest.param({"requirements.txt": "flask\n"}, "pip", id="pip"),
+    ],
+)
+def test_installer_is_detected(tmp_path: Path, files: dict[str, str], installer: str) -> None:
+    assert host_defaults(build_file_tree(tmp_path, files))["host_installer"] == installer
+
+
+def test_poetry_floor_and_name(tmp_path: Path) -> None:
+    text = '[tool.poetry]\nname = "shop"\n[tool.poetry.dependencies]\npython = "^3.12"\n'
+    found = host_defaults(build_file_tree(tmp_path, {"pyproject.toml": text}))
+    assert (found["project_name"], found["host_python"]) == ("shop", "3.12")
+
+
+def test_switching_host_app_in_update_is_refused(template: Path, host: Path) -> None:
+    _render(template, host)
+    head = git(host, "rev-parse", "HEAD")
+    result = CliRunner().invoke(
+        app, ["update", str(host), "--source", str(template), "--data", "host_app=sample"]
+    )
+    assert result.exit_code == 2, result.output
+    assert "host_app cannot change from existing to sample" in result.stderr
+    assert "hint: render the other mode into a new directory" in result.stderr
+    assert git(host, "rev-parse", "HEAD") == head
 
 
 def test_feature_lands_in_one_render_commit_merged_into_the_host(
