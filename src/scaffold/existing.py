@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import re
 import tomllib
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
+from scaffold.answers import ANSWERS_FILE
 from scaffold.errors import DirtyWorkTreeError, ExistingProjectError
 from scaffold.gitrepo import (
     Identity,
@@ -69,7 +70,8 @@ def host_defaults(project: Path) -> dict[str, str]:
         "host_framework": detect_framework(project, data),
         "host_installer": detect_installer(project, data),
     }
-    name = _NAME.sub("-", str(table.get("name") or poetry.get("name") or "")).strip(" _-")
+    declared = str(table.get("name") or poetry.get("name") or "") or project.resolve().name
+    name = _NAME.sub("-", declared).strip(" _-")
     if name and name[0].isalpha():
         found["project_name"] = name[:64]
     deps = poetry.get("dependencies")
@@ -185,20 +187,23 @@ def check_host_app_kept(recorded: dict[str, Any], data: dict[str, Any]) -> None:
 
 
 def check_host(dest: Path) -> str:
-    """Require ``dest`` to be the root of a clean git work tree with a commit; return HEAD."""
+    """Require ``dest`` in a clean git work tree with a commit; return its folder in the repo.
+
+    ``dest`` may be the repository's root (returns ``""``) or a folder inside it, such as the
+    ``backend/`` of a monorepo (returns ``"backend"``); the whole work tree must be clean.
+    """
     if not dest.is_dir():
         raise ExistingProjectError(
             f"{dest} is not a directory",
             "host_app=existing adds the feature to an existing project: pass its path",
         )
     root = toplevel(dest)
-    if root is None or root.resolve() != dest.resolve():
+    if root is None:
         raise ExistingProjectError(
-            f"{dest} is not the root of a git work tree",
-            "run `git init` and commit the project first, then pass the repository's root",
+            f"{dest} is not inside a git work tree",
+            "run `git init` and commit the project first, then pass its path",
         )
-    sha = resolve_commit(dest, "HEAD")
-    if sha is None:
+    if resolve_commit(dest, "HEAD") is None:
         raise ExistingProjectError(f"{dest} has no commits", "commit the project first")
     operation = operation_in_progress(dest)
     if operation:
@@ -208,7 +213,26 @@ def check_host(dest: Path) -> str:
     dirty = dirty_paths(dest)
     if dirty:
         raise DirtyWorkTreeError(dirty, command="scaffold new")
-    return sha
+    prefix = dest.resolve().relative_to(root.resolve()).as_posix()
+    return "" if prefix == "." else prefix
+
+
+def feature_prefix(repo: Path, render: str) -> str:
+    """The folder of the repo a render commit put its files in (``""``: the root).
+
+    It is the folder of the render's answers file: a render added to ``backend/`` of a
+    monorepo holds ``backend/.copier-answers.ai-feature.yml``.
+    """
+    names = git(["ls-tree", "-r", "--name-only", render], repo).splitlines()
+    found = [
+        PurePosixPath(n)
+        for n in names
+        if PurePosixPath(n).name in (FEATURE_ANSWERS_FILE, ANSWERS_FILE)
+    ]
+    if not found:
+        return ""
+    parent = min(found, key=lambda p: len(p.parts)).parent
+    return "" if parent == PurePosixPath(".") else parent.as_posix()
 
 
 def rendered_files(project: Path) -> list[str]:
@@ -237,9 +261,21 @@ def add_render(
     source: TemplateSource,
     recorded: dict[str, Any],
     author: Identity | None,
+    prefix: str = "",
 ) -> str:
-    """Commit the staged render as a root commit, merge it into ``dest``; return its sha."""
+    """Commit the staged render as a root commit, merge it into ``dest``; return its sha.
+
+    ``prefix`` is ``dest``'s folder in its repository: the render commit holds the files
+    under it, so that it merges into the repository's root tree.
+    """
     template = str(recorded["template"])
+    files = rendered_files(project)
+    if prefix:
+        moved = project / prefix
+        for rel in {Path(f).parts[0] for f in files}:
+            target = moved / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            (project / rel).rename(target)
     init_repo(project)
     render = commit_all(
         project,
@@ -247,7 +283,6 @@ def add_render(
         author=author,
     )
     before = head(dest)
-    files = rendered_files(project)
     try:
         git(["fetch", "--quiet", "--no-tags", str(project), "HEAD"], dest)
         conflicts = merge(

@@ -273,14 +273,16 @@ def _render_into_existing(
             "scaffold new ai-feature PATH --data host_app=existing",
         )
     dest = dest.expanduser().absolute()
-    check_host(dest)
-    with _staging(dest) as tmp:
+    prefix = check_host(dest)
+    # Stage beside the repository, not inside it (dest may be a folder of a monorepo).
+    repo_root = dest.parents[len(Path(prefix).parts) - 1] if prefix else dest
+    with _staging(repo_root) as tmp:
         project = tmp / "project"
         recorded = copier_render(
             source, project, answers, defaults=defaults, user_defaults=host_defaults(dest)
         )
         files = rendered_files(project)
         check_no_collisions(dest, files)
-        commit = add_render(dest, project, source, recorded, _author(recorded))
+        commit = add_render(dest, project, source, recorded, _author(recorded), prefix)
     template = str(recorded["template"])
     return RenderResult(dest, template, source.version, source.record, commit, recorded, len(files))

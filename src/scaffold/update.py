@@ -19,13 +19,13 @@ from typing import Any
 import yaml
 
 from scaffold.answers import ANSWERS_FILE
-from scaffold.existing import FEATURE_ANSWERS_FILE, check_host_app_kept
 from scaffold.errors import (
     AnswersFileError,
     DirtyWorkTreeError,
     NoRenderCommitError,
     UsageError,
 )
+from scaffold.existing import FEATURE_ANSWERS_FILE, check_host_app_kept, feature_prefix
 from scaffold.gitrepo import (
     Identity,
     commit_tree,
@@ -127,14 +127,17 @@ def update_project(
     repo = _repo_root(path)
     _require_clean(repo)
     base = _find_baseline(repo, baseline)
-    answers, meta = _recorded_answers(repo)
+    prefix = feature_prefix(repo, base.sha)  # ai-feature added to a folder of a monorepo
+    answers, meta = _recorded_answers(repo, prefix)
     check_host_app_kept(answers, data or {})
     answers.update(data or {})
     spec = _source_spec(meta, base, source, to)
     old_version = str(meta.get("_scaffold_version") or base.version or "unknown")
     with open_source(spec, trust=trust) as src:
         template = str(answers.get("template") or base.template or src.root.name)
-        render = _render_commit(repo, src, base, answers, template, interactive=interactive)
+        render = _render_commit(
+            repo, src, base, answers, template, interactive=interactive, prefix=prefix
+        )
     report = UpdateReport(
         path=repo,
         template=template,
@@ -172,8 +175,8 @@ def check_for_update(
 ) -> CheckReport:
     """Say whether the template source offers a newer version than the recorded one."""
     repo = _repo_root(path)
-    answers, meta = _recorded_answers(repo)
     commits = render_commits(repo) if resolve_commit(repo, "HEAD") else []
+    answers, meta = _recorded_answers(repo, feature_prefix(repo, commits[0].sha) if commits else "")
     base = (
         _Baseline(commits[0].sha, commits[0].template, commits[0].version, commits[0].source)
         if commits
@@ -236,17 +239,16 @@ def _find_baseline(repo: Path, rev: str | None) -> _Baseline:
     return _Baseline(sha, None, None, None)
 
 
-def _recorded_answers(repo: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+def _recorded_answers(repo: Path, prefix: str = "") -> tuple[dict[str, Any], dict[str, Any]]:
     """Return the answers of HEAD's answers file and its metadata (keys starting with _)."""
-    name = ANSWERS_FILE
-    text = show_file(repo, "HEAD", FEATURE_ANSWERS_FILE)  # ai-feature added to a project
-    if text is not None:
-        name = FEATURE_ANSWERS_FILE
-    else:
-        text = show_file(repo, "HEAD", ANSWERS_FILE)
+    folder = f"{prefix}/" if prefix else ""
+    for name in (f"{folder}{FEATURE_ANSWERS_FILE}", f"{folder}{ANSWERS_FILE}"):
+        text = show_file(repo, "HEAD", name)  # the first: ai-feature added to a project
+        if text is not None:
+            break
     if text is None:
         raise UsageError(
-            f"no {ANSWERS_FILE} in HEAD",
+            f"no {folder}{ANSWERS_FILE} in HEAD",
             "scaffold update renders with the recorded answers: restore the file from history",
         )
     try:
@@ -290,6 +292,7 @@ def _render_commit(
     template: str,
     *,
     interactive: bool,
+    prefix: str = "",
 ) -> str | None:
     """Commit a fresh render on top of ``base``; None when its tree equals the baseline's."""
     from scaffold.render import copier_render
@@ -298,7 +301,9 @@ def _render_commit(
     worktree = tmp / "render"
     try:
         worktree_add(repo, worktree, base.sha)
-        recorded = copier_render(src, worktree, answers, defaults=not interactive)
+        recorded = copier_render(
+            src, worktree / prefix if prefix else worktree, answers, defaults=not interactive
+        )
         tree = stage_tree(worktree)
         if tree == tree_of(repo, base.sha):
             return None

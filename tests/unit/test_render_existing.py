@@ -73,7 +73,8 @@ def _snapshot(root: Path) -> dict[str, bytes]:
 
 
 def test_host_defaults_come_from_pyproject(tmp_path: Path) -> None:
-    plain = {"host_framework": "python", "host_installer": "pip"}
+    tmp_path = tmp_path / "tickets"
+    plain = {"host_framework": "python", "host_installer": "pip", "project_name": "tickets"}
     build_file_tree(tmp_path, {"pyproject.toml": HOST["pyproject.toml"]})
     assert host_defaults(tmp_path) == {
         **plain,
@@ -240,14 +241,35 @@ def test_ignored_file_counts_as_taken(template: Path, host: Path) -> None:
     assert (host / "feature" / "README.md").read_text() == "local notes\n"
 
 
-def test_not_a_repository_root_is_refused(template: Path, tmp_path: Path, host: Path) -> None:
+def test_outside_a_repository_is_refused(template: Path, tmp_path: Path) -> None:
     plain = build_file_tree(tmp_path / "plain", {"a.txt": "a\n"})
-    with pytest.raises(ExistingProjectError, match="not the root of a git work tree"):
+    with pytest.raises(ExistingProjectError, match="not inside a git work tree"):
         _render(template, plain)
-    with pytest.raises(ExistingProjectError, match="not the root of a git work tree"):
-        _render(template, host / "src")
+    assert sorted(p.name for p in plain.iterdir()) == ["a.txt"]
     with pytest.raises(UsageError, match="needs the path"):
         _render(template, None)
+
+
+def test_a_folder_of_a_monorepo_is_a_host_and_updates(template: Path, host: Path) -> None:
+    backend = host / "src"
+    before = _snapshot(host)
+    _render(template, backend)
+    after = _snapshot(host)
+    assert {k: after[k] for k in before} == before
+    assert sorted(set(after) - set(before)) == [
+        "src/.copier-answers.yml",
+        "src/feature/README.md",
+        "src/feature/core.py",
+    ]
+    assert not list(host.glob(f"{TEMP_PREFIX}*")) and not list(host.parent.glob(f"{TEMP_PREFIX}*"))
+    assert git(host, "status", "--porcelain") == ""
+    build_file_tree(template, {"tiny/feature/core.py": "VALUE = 2\n"})
+    report = update_project(host, source=str(template))
+    assert not report.conflicts
+    assert (backend / "feature" / "core.py").read_text() == "VALUE = 2\n"
+    assert not (host / "feature").exists(), "the update renders into the same folder"
+    paths = {f.path for f in report.files}
+    assert "src/feature/core.py" in paths and all(p.startswith("src/") for p in paths)
 
 
 def test_interrupted_merge_leaves_the_host_as_it_was(
