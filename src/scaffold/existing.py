@@ -137,21 +137,28 @@ def detect_framework(project: Path, data: dict[str, Any] | None = None) -> str:
 
 
 def detect_installer(project: Path, data: dict[str, Any] | None = None) -> str:
-    """``uv``, ``poetry`` or ``pip``: the lock file or tool table of the host or its workspace."""
-    top = toplevel(project) if project.is_dir() else None
-    folder = project.resolve()
-    while True:
-        tool = (_pyproject(folder) if folder != project.resolve() or data is None else data).get(
-            "tool"
-        )
-        tool = tool if isinstance(tool, dict) else {}
-        if (folder / "uv.lock").is_file() or "uv" in tool:
-            return "uv"
-        if (folder / "poetry.lock").is_file() or "poetry" in tool:
-            return "poetry"
-        if top is None or folder == top.resolve() or folder.parent == folder:
-            return "pip"
+    """``uv``, ``poetry`` or ``pip``: the host's lock file or tool table, or its uv workspace.
+
+    A folder above the host counts only when it declares a uv workspace: the root of a
+    monorepo that merely uses uv for itself (the Flask repository and its tutorial app) does
+    not make the app a uv project.
+    """
+    here = project.resolve()
+    table = _pyproject(here) if data is None else data
+    tool = table.get("tool")
+    tool = tool if isinstance(tool, dict) else {}
+    if (here / "uv.lock").is_file() or "uv" in tool:
+        return "uv"
+    if (here / "poetry.lock").is_file() or "poetry" in tool:
+        return "poetry"
+    top = toplevel(project)
+    folder = here
+    while top is not None and folder != top.resolve() and folder.parent != folder:
         folder = folder.parent
+        uv = _pyproject(folder).get("tool", {}).get("uv", {})
+        if isinstance(uv, dict) and "workspace" in uv:
+            return "uv"
+    return "pip"
 
 
 def _modules(project: Path, *, limit: int) -> list[Path]:

@@ -176,11 +176,17 @@ def _ruff_clean(project: Path) -> None:
         assert proc.returncode == 0, proc.stdout
 
 
+#: Each existing-mode variant is added to a host of another framework.
+HOST_FRAMEWORKS = dict(zip(AI_FEATURES, ["fastapi", "flask", "django", "python"], strict=True))
+SEAMS = {"fastapi": "router.py", "flask": "blueprint.py", "django": "django_app/urls.py"}
+
+
 @pytest.mark.parametrize(("feature", "host_app", "domain"), AI_VARIANTS)
 def test_ai_feature_variants(copie: Any, feature: str, host_app: str, domain: str) -> None:
+    existing = {"host_framework": HOST_FRAMEWORKS[feature]} if host_app == "existing" else {}
     result = copie.copy(extra_answers={
         "template": "ai-feature", "domain": domain, "feature": feature, "host_app": host_app,
-        "project_name": f"acme {domain}",
+        "project_name": f"acme {domain}", **existing,
     })
     assert result.exit_code == 0, result.exception
     project = Path(result.project_dir)
@@ -215,6 +221,10 @@ def test_ai_feature_variants(copie: Any, feature: str, host_app: str, domain: st
                 "requirements.txt", "streamlit_app.py"]:
         assert not (project / rel).exists(), rel
     assert "deploy_target" not in answers, "the feature alone is deployed with its host"
+    framework = HOST_FRAMEWORKS[feature]
+    for name, seam in SEAMS.items():
+        assert (package / seam).exists() == (name == framework), seam
+    assert (package / "py.typed").is_file()
     assert "OPENAI_API_KEY" in (project / ".env.ai-feature.example").read_text()
     _ruff_clean(project / "ai_feature")
     workflow = str(project / ".github/workflows/ai-feature.yml")

@@ -130,6 +130,17 @@ def test_installer_is_detected(tmp_path: Path, files: dict[str, str], installer:
     assert host_defaults(build_file_tree(tmp_path, files))["host_installer"] == installer
 
 
+def test_a_uv_workspace_above_counts_a_uv_project_above_does_not(tmp_path: Path) -> None:
+    root = build_file_tree(
+        tmp_path / "mono", {"pyproject.toml": "[tool.uv]\ndev-dependencies = []\n", "uv.lock": ""}
+    )
+    git(root, "init", "-q")
+    app = build_file_tree(root / "examples" / "app", {"requirements.txt": "flask\n"})
+    assert host_defaults(app)["host_installer"] == "pip"
+    build_file_tree(root, {"pyproject.toml": '[tool.uv.workspace]\nmembers = ["examples/*"]\n'})
+    assert host_defaults(app)["host_installer"] == "uv"
+
+
 def test_poetry_floor_and_name(tmp_path: Path) -> None:
     text = '[tool.poetry]\nname = "shop"\n[tool.poetry.dependencies]\npython = "^3.12"\n'
     found = host_defaults(build_file_tree(tmp_path, {"pyproject.toml": text}))
