@@ -40,6 +40,8 @@ from scaffold.sources import BUNDLED, TemplateSource
 #: The feature's answers file: its own, so a host made from another Copier template keeps its.
 FEATURE_ANSWERS_FILE = ".copier-answers.ai-feature.yml"
 _NAME = re.compile(r"[^A-Za-z0-9 _-]+")
+#: Package names the template refuses as a project slug.
+_RESERVED = {"test", "tests", "app", "src"}
 _PYTHONS = ("3.11", "3.12", "3.13")
 #: The feature's own floor (``X | None`` in pydantic models needs 3.10).
 _FEATURE_FLOOR = 10
@@ -72,6 +74,9 @@ def host_defaults(project: Path) -> dict[str, str]:
     }
     declared = str(table.get("name") or poetry.get("name") or "") or project.resolve().name
     name = _NAME.sub("-", declared).strip(" _-")
+    if name.lower().replace("-", "_") in _RESERVED:
+        # The full-stack FastAPI template's backend is called "app": name it after its repo.
+        name = _NAME.sub("-", f"{project.resolve().parent.name}-{name}").strip(" _-")
     if name and name[0].isalpha():
         found["project_name"] = name[:64]
     deps = poetry.get("dependencies")

@@ -141,6 +141,13 @@ def test_a_uv_workspace_above_counts_a_uv_project_above_does_not(tmp_path: Path)
     assert host_defaults(app)["host_installer"] == "uv"
 
 
+def test_a_reserved_package_name_is_named_after_the_repo(tmp_path: Path) -> None:
+    backend = build_file_tree(
+        tmp_path / "shop" / "backend", {"pyproject.toml": '[project]\nname = "app"\n'}
+    )
+    assert host_defaults(backend)["project_name"] == "shop-app"
+
+
 def test_poetry_floor_and_name(tmp_path: Path) -> None:
     text = '[tool.poetry]\nname = "shop"\n[tool.poetry.dependencies]\npython = "^3.12"\n'
     found = host_defaults(build_file_tree(tmp_path, {"pyproject.toml": text}))
