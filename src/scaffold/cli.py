@@ -141,7 +141,11 @@ def new(
         str | None, typer.Option(help="Domain preset, e.g. healthcare (see `scaffold list`).")
     ] = None,
     deploy: Annotated[
-        str | None, typer.Option(help="Deployment target, e.g. docker (see `scaffold list`).")
+        str | None,
+        typer.Option(
+            help="Deployment target, e.g. docker (see `scaffold list`); not asked when"
+            " ai-feature joins an existing project (host_app=existing)."
+        ),
     ] = None,
     data: Annotated[
         list[str] | None,

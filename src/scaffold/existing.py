@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import re
 import tomllib
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
+from scaffold.answers import ANSWERS_FILE
 from scaffold.errors import DirtyWorkTreeError, ExistingProjectError
 from scaffold.gitrepo import (
     Identity,
@@ -36,51 +37,185 @@ from scaffold.gitrepo import (
 )
 from scaffold.sources import BUNDLED, TemplateSource
 
+#: The feature's answers file: its own, so a host made from another Copier template keeps its.
+FEATURE_ANSWERS_FILE = ".copier-answers.ai-feature.yml"
 _NAME = re.compile(r"[^A-Za-z0-9 _-]+")
+#: Package names the template refuses as a project slug.
+_RESERVED = {"test", "tests", "app", "src"}
 _PYTHONS = ("3.11", "3.12", "3.13")
-_MIN_PYTHON = re.compile(r">=\s*(3)\.(\d+)")
+#: The feature's own floor (``X | None`` in pydantic models needs 3.10).
+_FEATURE_FLOOR = 10
+_MIN_PYTHON = re.compile(r"(?:>=|\^|~=|~|==)\s*(3)\.(\d+)")
+_SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", "build", "dist"}
+#: Framework markers, strongest first: Django projects often import Flask-like helpers, etc.
+_FRAMEWORKS = (
+    ("django", re.compile(r"^\s*(?:from|import)\s+django\b", re.M)),
+    ("fastapi", re.compile(r"^\s*(?:from|import)\s+fastapi\b", re.M)),
+    ("flask", re.compile(r"^\s*(?:from|import)\s+flask\b", re.M)),
+)
+_REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)", re.M)
 
 
 def host_defaults(project: Path) -> dict[str, str]:
-    """Pre-fill the project name and Python version from the host's ``pyproject.toml``.
+    """Pre-fill name, framework, installer and Python floor from what the host shows.
 
-    Returns an empty mapping for a project without a readable ``[project]`` table.
+    The name and floor come from ``pyproject.toml`` (PEP 621 or Poetry tables), the framework
+    from the declared dependencies (``pyproject.toml``, ``requirements*.txt``) or else the
+    imports of the host's modules, the installer from lock files here or up to the git root.
     """
-    try:
-        data = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError):
-        return {}
+    data = _pyproject(project)
     table = data.get("project")
-    if not isinstance(table, dict):
-        return {}
-    found: dict[str, str] = {}
-    name = _NAME.sub("-", str(table.get("name") or "")).strip(" _-")
+    table = table if isinstance(table, dict) else {}
+    poetry = data.get("tool", {}).get("poetry", {}) if isinstance(data.get("tool"), dict) else {}
+    poetry = poetry if isinstance(poetry, dict) else {}
+    found: dict[str, str] = {
+        "host_framework": detect_framework(project, data),
+        "host_installer": detect_installer(project, data),
+    }
+    declared = str(table.get("name") or poetry.get("name") or "") or project.resolve().name
+    name = _NAME.sub("-", declared).strip(" _-")
+    if name.lower().replace("-", "_") in _RESERVED:
+        # The full-stack FastAPI template's backend is called "app": name it after its repo.
+        name = _NAME.sub("-", f"{project.resolve().parent.name}-{name}").strip(" _-")
     if name and name[0].isalpha():
         found["project_name"] = name[:64]
-    if m := _MIN_PYTHON.search(str(table.get("requires-python") or "")):
-        wanted = f"{m[1]}.{m[2]}"
-        # The feature needs 3.11+; an older host floor still gets the oldest supported one.
+    deps = poetry.get("dependencies")
+    poetry_python = deps.get("python") if isinstance(deps, dict) else ""
+    floor = str(table.get("requires-python") or poetry_python or "")
+    if m := _MIN_PYTHON.search(floor):
+        minor = max(int(m[2]), _FEATURE_FLOOR)
+        found["host_python"] = f"3.{minor}"
+        wanted = f"3.{minor}"
+        # The sample app's own files (CI, image) need 3.11+; the feature follows the host.
         found["python_version"] = wanted if wanted in _PYTHONS else _PYTHONS[0]
-        if int(m[2]) > int(_PYTHONS[-1].split(".")[1]):
+        if minor > int(_PYTHONS[-1].split(".")[1]):
             found["python_version"] = _PYTHONS[-1]
     return found
 
 
+def _pyproject(project: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return {}
+
+
+def _declared(project: Path, data: dict[str, Any]) -> set[str]:
+    """Lower-case names of the dependencies the host declares."""
+    specs: list[str] = []
+    table = data.get("project")
+    if isinstance(table, dict):
+        specs += [str(d) for d in table.get("dependencies") or []]
+        for extra in (table.get("optional-dependencies") or {}).values():
+            specs += [str(d) for d in extra]
+    tool = data.get("tool")
+    poetry = tool.get("poetry") if isinstance(tool, dict) else None
+    if isinstance(poetry, dict):
+        specs += [str(k) for k in poetry.get("dependencies") or {}]
+    for req in sorted(project.glob("requirements*.txt")) + sorted(
+        project.glob("requirements/*.txt")
+    ):
+        try:
+            specs += req.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            continue
+    names = set()
+    for spec in specs:
+        if (m := _REQUIREMENT.match(spec)) and not spec.lstrip().startswith(("#", "-")):
+            names.add(m[1].lower().replace("_", "-"))
+    return names
+
+
+def detect_framework(project: Path, data: dict[str, Any] | None = None) -> str:
+    """``django``, ``fastapi``, ``flask`` or ``python`` for the host at ``project``."""
+    declared = _declared(project, _pyproject(project) if data is None else data)
+    if (project / "manage.py").is_file():
+        return "django"
+    for name, _pattern in _FRAMEWORKS:
+        if name in declared:
+            return name
+    texts = [_read(p) for p in _modules(project, limit=400)]
+    for name, pattern in _FRAMEWORKS:
+        if any(pattern.search(t) for t in texts):
+            return name
+    return "python"
+
+
+def detect_installer(project: Path, data: dict[str, Any] | None = None) -> str:
+    """``uv``, ``poetry`` or ``pip``: the host's lock file or tool table, or its uv workspace.
+
+    A folder above the host counts only when it declares a uv workspace: the root of a
+    monorepo that merely uses uv for itself (the Flask repository and its tutorial app) does
+    not make the app a uv project.
+    """
+    here = project.resolve()
+    table = _pyproject(here) if data is None else data
+    tool = table.get("tool")
+    tool = tool if isinstance(tool, dict) else {}
+    if (here / "uv.lock").is_file() or "uv" in tool:
+        return "uv"
+    if (here / "poetry.lock").is_file() or "poetry" in tool:
+        return "poetry"
+    top = toplevel(project)
+    folder = here
+    while top is not None and folder != top.resolve() and folder.parent != folder:
+        folder = folder.parent
+        uv = _pyproject(folder).get("tool", {}).get("uv", {})
+        if isinstance(uv, dict) and "workspace" in uv:
+            return "uv"
+    return "pip"
+
+
+def _modules(project: Path, *, limit: int) -> list[Path]:
+    found: list[Path] = []
+    for path in sorted(project.rglob("*.py")):
+        if _SKIP_DIRS & set(path.relative_to(project).parts):
+            continue
+        found.append(path)
+        if len(found) >= limit:
+            break
+    return found
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def check_host_app_kept(recorded: dict[str, Any], data: dict[str, Any]) -> None:
+    """Refuse ``update --data host_app=...`` that switches between sample and existing modes.
+
+    The two modes own different files: switching would delete the feature from the host or
+    scatter a sample app over it.
+    """
+    if "host_app" in data and "host_app" in recorded and data["host_app"] != recorded["host_app"]:
+        raise ExistingProjectError(
+            f"host_app cannot change from {recorded['host_app']} to {data['host_app']}"
+            " in an update",
+            "render the other mode into a new directory with `scaffold new ai-feature` instead",
+        )
+
+
 def check_host(dest: Path) -> str:
-    """Require ``dest`` to be the root of a clean git work tree with a commit; return HEAD."""
+    """Require ``dest`` in a clean git work tree with a commit; return its folder in the repo.
+
+    ``dest`` may be the repository's root (returns ``""``) or a folder inside it, such as the
+    ``backend/`` of a monorepo (returns ``"backend"``); the whole work tree must be clean.
+    """
     if not dest.is_dir():
         raise ExistingProjectError(
             f"{dest} is not a directory",
             "host_app=existing adds the feature to an existing project: pass its path",
         )
     root = toplevel(dest)
-    if root is None or root.resolve() != dest.resolve():
+    if root is None:
         raise ExistingProjectError(
-            f"{dest} is not the root of a git work tree",
-            "run `git init` and commit the project first, then pass the repository's root",
+            f"{dest} is not inside a git work tree",
+            "run `git init` and commit the project first, then pass its path",
         )
-    sha = resolve_commit(dest, "HEAD")
-    if sha is None:
+    if resolve_commit(dest, "HEAD") is None:
         raise ExistingProjectError(f"{dest} has no commits", "commit the project first")
     operation = operation_in_progress(dest)
     if operation:
@@ -90,7 +225,26 @@ def check_host(dest: Path) -> str:
     dirty = dirty_paths(dest)
     if dirty:
         raise DirtyWorkTreeError(dirty, command="scaffold new")
-    return sha
+    prefix = dest.resolve().relative_to(root.resolve()).as_posix()
+    return "" if prefix == "." else prefix
+
+
+def feature_prefix(repo: Path, render: str) -> str:
+    """The folder of the repo a render commit put its files in (``""``: the root).
+
+    It is the folder of the render's answers file: a render added to ``backend/`` of a
+    monorepo holds ``backend/.copier-answers.ai-feature.yml``.
+    """
+    names = git(["ls-tree", "-r", "--name-only", render], repo).splitlines()
+    found = [
+        PurePosixPath(n)
+        for n in names
+        if PurePosixPath(n).name in (FEATURE_ANSWERS_FILE, ANSWERS_FILE)
+    ]
+    if not found:
+        return ""
+    parent = min(found, key=lambda p: len(p.parts)).parent
+    return "" if parent == PurePosixPath(".") else parent.as_posix()
 
 
 def rendered_files(project: Path) -> list[str]:
@@ -119,9 +273,21 @@ def add_render(
     source: TemplateSource,
     recorded: dict[str, Any],
     author: Identity | None,
+    prefix: str = "",
 ) -> str:
-    """Commit the staged render as a root commit, merge it into ``dest``; return its sha."""
+    """Commit the staged render as a root commit, merge it into ``dest``; return its sha.
+
+    ``prefix`` is ``dest``'s folder in its repository: the render commit holds the files
+    under it, so that it merges into the repository's root tree.
+    """
     template = str(recorded["template"])
+    files = rendered_files(project)
+    if prefix:
+        moved = project / prefix
+        for rel in {Path(f).parts[0] for f in files}:
+            target = moved / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            (project / rel).rename(target)
     init_repo(project)
     render = commit_all(
         project,
@@ -129,7 +295,6 @@ def add_render(
         author=author,
     )
     before = head(dest)
-    files = rendered_files(project)
     try:
         git(["fetch", "--quiet", "--no-tags", str(project), "HEAD"], dest)
         conflicts = merge(

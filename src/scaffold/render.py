@@ -97,7 +97,11 @@ def _record_metadata(project: Path, source: TemplateSource) -> dict[str, Any]:
     """Append scaffold's metadata to the answers file Copier wrote; return all answers."""
     import yaml
 
-    path = project / ANSWERS_FILE
+    from scaffold.existing import FEATURE_ANSWERS_FILE
+
+    path = project / FEATURE_ANSWERS_FILE
+    if not path.exists():
+        path = project / ANSWERS_FILE
     extra = {"_scaffold_source": source.record, "_scaffold_version": source.version}
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     if source.spec == BUNDLED:
@@ -280,7 +284,10 @@ def render_project(
     answers = check_answers(answers, template_questions(source.root))
     _check_known_choices(source, answers)
     if not interactive and not defaults:
-        missing = [q for q in REQUIRED_WITHOUT_TERMINAL if q not in answers]
+        required: tuple[str, ...] = REQUIRED_WITHOUT_TERMINAL
+        if answers.get("host_app") == "existing":  # the feature is deployed with its host
+            required = tuple(q for q in required if q != "deploy_target")
+        missing = [q for q in required if q not in answers]
         if missing:
             raise MissingAnswersError(missing)
     user_defaults: dict[str, Any] = git_identity_defaults(cwd)
@@ -393,14 +400,16 @@ def _render_into_existing(
             "scaffold new ai-feature PATH --data host_app=existing",
         )
     dest = dest.expanduser().absolute()
-    check_host(dest)
-    with _staging(dest) as tmp:
+    prefix = check_host(dest)
+    # Stage beside the repository, not inside it (dest may be a folder of a monorepo).
+    repo_root = dest.parents[len(Path(prefix).parts) - 1] if prefix else dest
+    with _staging(repo_root) as tmp:
         project = tmp / "project"
         recorded = copier_render(
             source, project, answers, defaults=defaults, user_defaults=host_defaults(dest)
         )
         files = rendered_files(project)
         check_no_collisions(dest, files)
-        commit = add_render(dest, project, source, recorded, _author(recorded))
+        commit = add_render(dest, project, source, recorded, _author(recorded), prefix)
     template = str(recorded["template"])
     return RenderResult(dest, template, source.version, source.record, commit, recorded, len(files))

@@ -41,6 +41,7 @@ from scaffold.errors import (
     ScaffoldError,
     UsageError,
 )
+from scaffold.existing import FEATURE_ANSWERS_FILE, check_host_app_kept
 from scaffold.gitrepo import (
     Identity,
     RenderCommit,
@@ -227,6 +228,7 @@ def update_project(
         say(line)
     untracked = _require_clean(repo, allow_untracked=dry_run)
     recorded_answers, meta = _recorded_answers(project)
+    check_host_app_kept(recorded_answers, data or {})
     answers = dict(recorded_answers)
     with _run_dir() as tmp:
         recorded = bool(meta.get("_scaffold_version"))
@@ -406,6 +408,10 @@ def _alive(pid: int) -> bool:
     return True
 
 
+#: Where a project records its answers: ai-feature added to an existing project keeps its own.
+_ANSWERS_FILES = (FEATURE_ANSWERS_FILE, ANSWERS_FILE)
+
+
 def _locate(path: Path) -> _Project:
     """Find the work tree and the project's folder in it (the answers file's folder)."""
     root = toplevel(path) if path.is_dir() else None
@@ -418,14 +424,15 @@ def _locate(path: Path) -> _Project:
         raise UsageError(f"{root} has no commits", "commit the generated project first")
     here = path.resolve()
     for folder in (here, *here.parents):
-        if (folder / ANSWERS_FILE).is_file():
+        if any((folder / name).is_file() for name in _ANSWERS_FILES):
             return _Project(root, _relative(folder, root))
         if folder == root:
             break
     under = _relative(here, root)
-    listed = git(["ls-files", "--full-name", "-z", "--", f"*{ANSWERS_FILE}"], here).split("\0")
+    patterns = [f"*{name}" for name in _ANSWERS_FILES]
+    listed = git(["ls-files", "--full-name", "-z", "--", *patterns], here).split("\0")
     found = sorted(
-        {_parent(p) for p in listed if p.endswith(f"/{ANSWERS_FILE}") or p == ANSWERS_FILE}
+        {_parent(p) for p in listed if any(p == n or p.endswith(f"/{n}") for n in _ANSWERS_FILES)}
     )
     found = [f for f in found if not under or f == under or f.startswith(f"{under}/")]
     if len(found) == 1:
@@ -633,8 +640,13 @@ def _recorded_answers(project: _Project | Path) -> tuple[dict[str, Any], dict[st
     """
     if isinstance(project, Path):
         project = _Project(project, "")
-    rel = project.rel(ANSWERS_FILE)
-    text = show_file(project.repo, "HEAD", rel)
+    for name in _ANSWERS_FILES:  # the feature's own first: ai-feature added to a project
+        rel = project.rel(name)
+        text = show_file(project.repo, "HEAD", rel)
+        if text is not None:
+            break
+    else:
+        rel = project.rel(ANSWERS_FILE)
     if text is None:
         raise UsageError(
             f"no {rel} in HEAD",
@@ -646,9 +658,9 @@ def _recorded_answers(project: _Project | Path) -> tuple[dict[str, Any], dict[st
         mark = getattr(exc, "problem_mark", None)
         problem = str(getattr(exc, "problem", None) or exc).strip()
         line = mark.line + 1 if mark is not None else None
-        raise AnswersFileError(project.root / ANSWERS_FILE, problem, line) from exc
+        raise AnswersFileError(project.repo / rel, problem, line) from exc
     if not isinstance(raw, dict):
-        raise AnswersFileError(project.root / ANSWERS_FILE, "expected a mapping", 1)
+        raise AnswersFileError(project.repo / rel, "expected a mapping", 1)
     answers = {str(k): v for k, v in raw.items() if not str(k).startswith("_")}
     meta = {str(k): v for k, v in raw.items() if str(k).startswith("_")}
     return answers, meta

@@ -162,7 +162,7 @@ AI_VARIANTS = [
     for i, (h, f) in enumerate(itertools.product(["sample", "existing"], AI_FEATURES))
 ]
 EXISTING_FILES = [
-    ".copier-answers.yml", ".env.ai-feature.example", ".github/workflows/ai-feature.yml",
+    ".copier-answers.ai-feature.yml", ".env.ai-feature.example", ".github/workflows/ai-feature.yml",
     "docs/integration.md", "docs/adr/ai-feature-0001-port-and-adapters.md",
     "ai_feature/pyproject.toml", "ai_feature/Makefile", "ai_feature/README.md", "ai_feature/conftest.py",
     "ai_feature/data/quality_floor.json", "ai_feature/tests/conftest.py",
@@ -176,16 +176,23 @@ def _ruff_clean(project: Path) -> None:
         assert proc.returncode == 0, proc.stdout
 
 
+#: Each existing-mode variant is added to a host of another framework.
+HOST_FRAMEWORKS = dict(zip(AI_FEATURES, ["fastapi", "flask", "django", "python"], strict=True))
+SEAMS = {"fastapi": "router.py", "flask": "blueprint.py", "django": "django_app/urls.py"}
+
+
 @pytest.mark.parametrize(("feature", "host_app", "domain"), AI_VARIANTS)
 def test_ai_feature_variants(copie: Any, feature: str, host_app: str, domain: str) -> None:
+    existing = {"host_framework": HOST_FRAMEWORKS[feature]} if host_app == "existing" else {}
     result = copie.copy(extra_answers={
         "template": "ai-feature", "domain": domain, "feature": feature, "host_app": host_app,
-        "project_name": f"acme {domain}",
+        "project_name": f"acme {domain}", **existing,
     })
     assert result.exit_code == 0, result.exception
     project = Path(result.project_dir)
     slug = f"acme_{domain}".replace("-", "_")
-    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    answers_file = ".copier-answers.yml" if host_app == "sample" else ".copier-answers.ai-feature.yml"
+    answers = yaml.safe_load((project / answers_file).read_text())
     assert (answers["feature"], answers["host_app"]) == (feature, host_app)
     package = project / (f"src/{slug}/feature" if host_app == "sample" else f"ai_feature/src/{slug}_ai")
     for module in ("port", "baseline", "providers", "service", "redact", "store", "evaluate"):
@@ -209,8 +216,15 @@ def test_ai_feature_variants(copie: Any, feature: str, host_app: str, domain: st
     for rel in EXISTING_FILES:
         assert (project / rel).is_file(), rel
     # Only the feature: none of the files an existing project already has.
-    for rel in ["README.md", "pyproject.toml", "Makefile", "Dockerfile", ".gitignore", "src", "tests"]:
+    for rel in ["README.md", "pyproject.toml", "Makefile", "Dockerfile", ".gitignore", "src", "tests",
+                ".copier-answers.yml", "compose.yaml", "fly.toml", "render.yaml", ".aws", ".streamlit",
+                "requirements.txt", "streamlit_app.py"]:
         assert not (project / rel).exists(), rel
+    assert "deploy_target" not in answers, "the feature alone is deployed with its host"
+    framework = HOST_FRAMEWORKS[feature]
+    for name, seam in SEAMS.items():
+        assert (package / seam).exists() == (name == framework), seam
+    assert (package / "py.typed").is_file()
     assert "OPENAI_API_KEY" in (project / ".env.ai-feature.example").read_text()
     _ruff_clean(project / "ai_feature")
     workflow = str(project / ".github/workflows/ai-feature.yml")

@@ -73,12 +73,97 @@ def _snapshot(root: Path) -> dict[str, bytes]:
 
 
 def test_host_defaults_come_from_pyproject(tmp_path: Path) -> None:
+    tmp_path = tmp_path / "tickets"
+    plain = {"host_framework": "python", "host_installer": "pip", "project_name": "tickets"}
     build_file_tree(tmp_path, {"pyproject.toml": HOST["pyproject.toml"]})
-    assert host_defaults(tmp_path) == {"project_name": "acme-tickets", "python_version": "3.12"}
+    assert host_defaults(tmp_path) == {
+        **plain,
+        "project_name": "acme-tickets",
+        "host_python": "3.12",
+        "python_version": "3.12",
+    }
+    # The feature follows an older host floor down to its own (3.10); its CI stays on 3.11+.
     build_file_tree(tmp_path, {"pyproject.toml": '[project]\nrequires-python = ">=3.8"\n'})
-    assert host_defaults(tmp_path) == {"python_version": "3.11"}
+    assert host_defaults(tmp_path) == {**plain, "host_python": "3.10", "python_version": "3.11"}
     build_file_tree(tmp_path, {"pyproject.toml": "not toml ["})
-    assert host_defaults(tmp_path) == {}
+    assert host_defaults(tmp_path) == plain
+
+
+@pytest.mark.parametrize(
+    ("files", "framework"),
+    [
+        pytest.param(
+            {"pyproject.toml": '[project]\ndependencies = ["Flask>=3"]\n'}, "flask", id="pep621"
+        ),
+        pytest.param(
+            {"requirements.txt": "# web\nfastapi[standard]==0.115\n"}, "fastapi", id="reqs"
+        ),
+        pytest.param({"requirements/base.txt": "Django~=5.0\n"}, "django", id="reqs-dir"),
+        pytest.param(
+            {"pyproject.toml": '[tool.poetry.dependencies]\npython = "^3.10"\nflask = "*"\n'},
+            "flask",
+            id="poetry",
+        ),
+        pytest.param({"manage.py": "import os\n"}, "django", id="manage.py"),
+        pytest.param({"app/main.py": "from fastapi import FastAPI\n"}, "fastapi", id="imports"),
+        pytest.param({"src/x/web.py": "import flask\n"}, "flask", id="src-imports"),
+        pytest.param(
+            {".venv/lib/f.py": "import django\n", "x.py": "print()\n"}, "python", id="plain"
+        ),
+    ],
+)
+def test_framework_is_detected(tmp_path: Path, files: dict[str, str], framework: str) -> None:
+    assert host_defaults(build_file_tree(tmp_path, files))["host_framework"] == framework
+
+
+@pytest.mark.parametrize(
+    ("files", "installer"),
+    [
+        pytest.param({"uv.lock": ""}, "uv", id="uv.lock"),
+        pytest.param({"pyproject.toml": "[tool.uv]\ndev-dependencies = []\n"}, "uv", id="tool.uv"),
+        pytest.param({"poetry.lock": ""}, "poetry", id="poetry.lock"),
+        pytest.param({"pyproject.toml": "[tool.poetry]\nname = 'x'\n"}, "poetry", id="tool.poetry"),
+        pytest.param({"requirements.txt": "flask\n"}, "pip", id="pip"),
+    ],
+)
+def test_installer_is_detected(tmp_path: Path, files: dict[str, str], installer: str) -> None:
+    assert host_defaults(build_file_tree(tmp_path, files))["host_installer"] == installer
+
+
+def test_a_uv_workspace_above_counts_a_uv_project_above_does_not(tmp_path: Path) -> None:
+    root = build_file_tree(
+        tmp_path / "mono", {"pyproject.toml": "[tool.uv]\ndev-dependencies = []\n", "uv.lock": ""}
+    )
+    git(root, "init", "-q")
+    app = build_file_tree(root / "examples" / "app", {"requirements.txt": "flask\n"})
+    assert host_defaults(app)["host_installer"] == "pip"
+    build_file_tree(root, {"pyproject.toml": '[tool.uv.workspace]\nmembers = ["examples/*"]\n'})
+    assert host_defaults(app)["host_installer"] == "uv"
+
+
+def test_a_reserved_package_name_is_named_after_the_repo(tmp_path: Path) -> None:
+    backend = build_file_tree(
+        tmp_path / "shop" / "backend", {"pyproject.toml": '[project]\nname = "app"\n'}
+    )
+    assert host_defaults(backend)["project_name"] == "shop-app"
+
+
+def test_poetry_floor_and_name(tmp_path: Path) -> None:
+    text = '[tool.poetry]\nname = "shop"\n[tool.poetry.dependencies]\npython = "^3.12"\n'
+    found = host_defaults(build_file_tree(tmp_path, {"pyproject.toml": text}))
+    assert (found["project_name"], found["host_python"]) == ("shop", "3.12")
+
+
+def test_switching_host_app_in_update_is_refused(template: Path, host: Path) -> None:
+    _render(template, host)
+    head = git(host, "rev-parse", "HEAD")
+    result = CliRunner().invoke(
+        app, ["update", str(host), "--source", str(template), "--data", "host_app=sample"]
+    )
+    assert result.exit_code == 2, result.output
+    assert "host_app cannot change from existing to sample" in result.stderr
+    assert "hint: render the other mode into a new directory" in result.stderr
+    assert git(host, "rev-parse", "HEAD") == head
 
 
 def test_feature_lands_in_one_render_commit_merged_into_the_host(
@@ -174,14 +259,35 @@ def test_ignored_file_counts_as_taken(template: Path, host: Path) -> None:
     assert (host / "feature" / "README.md").read_text() == "local notes\n"
 
 
-def test_not_a_repository_root_is_refused(template: Path, tmp_path: Path, host: Path) -> None:
+def test_outside_a_repository_is_refused(template: Path, tmp_path: Path) -> None:
     plain = build_file_tree(tmp_path / "plain", {"a.txt": "a\n"})
-    with pytest.raises(ExistingProjectError, match="not the root of a git work tree"):
+    with pytest.raises(ExistingProjectError, match="not inside a git work tree"):
         _render(template, plain)
-    with pytest.raises(ExistingProjectError, match="not the root of a git work tree"):
-        _render(template, host / "src")
+    assert sorted(p.name for p in plain.iterdir()) == ["a.txt"]
     with pytest.raises(UsageError, match="needs the path"):
         _render(template, None)
+
+
+def test_a_folder_of_a_monorepo_is_a_host_and_updates(template: Path, host: Path) -> None:
+    backend = host / "src"
+    before = _snapshot(host)
+    _render(template, backend)
+    after = _snapshot(host)
+    assert {k: after[k] for k in before} == before
+    assert sorted(set(after) - set(before)) == [
+        "src/.copier-answers.yml",
+        "src/feature/README.md",
+        "src/feature/core.py",
+    ]
+    assert not list(host.glob(f"{TEMP_PREFIX}*")) and not list(host.parent.glob(f"{TEMP_PREFIX}*"))
+    assert git(host, "status", "--porcelain") == ""
+    build_file_tree(template, {"tiny/feature/core.py": "VALUE = 2\n"})
+    report = update_project(host, source=str(template))
+    assert not report.conflicts
+    assert (backend / "feature" / "core.py").read_text() == "VALUE = 2\n"
+    assert not (host / "feature").exists(), "the update renders into the same folder"
+    paths = {f.path for f in report.files}
+    assert "src/feature/core.py" in paths and all(p.startswith("src/") for p in paths)
 
 
 def test_interrupted_merge_leaves_the_host_as_it_was(
