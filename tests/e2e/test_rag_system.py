@@ -2,8 +2,9 @@
 
 For each domain preset (``custom`` included) the generated repo is installed and run with its
 own Makefile, offline: ``make run`` must ingest the shipped corpus and answer a sample question
-with citations, ``make test`` must pass (it checks MRR, false refusals and the answer check on the
-test split of that domain's question set), ``make lint`` must pass, and the work tree must stay clean.
+with citations, ``make test`` must pass (it checks MRR, false refusals and the answer check
+on the test split of that domain's question set), ``make lint`` must pass, and the work tree
+must stay clean.
 """
 
 from __future__ import annotations
