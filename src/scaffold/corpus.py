@@ -118,8 +118,7 @@ def install_corpus(repo: Path, folder: Path, slug: str) -> CorpusResult:
     if proc.returncode not in (0, 2) or problems:
         detail = "\n  ".join(problems) or proc.stderr.strip()[-2000:]
         raise CorpusError(
-            f"--corpus {folder}: the generated project could not load the documents:\n  "
-            + detail,
+            f"--corpus {folder}: the generated project could not load the documents:\n  " + detail,
             hint=f"the repo was created at {repo}; fix the files in data/corpus/ and run "
             "`make ingest`, then draft questions with the project's `questions draft` command",
         )
