@@ -164,6 +164,13 @@ def new(
     trust: Annotated[
         bool, typer.Option("--trust", help="Allow Copier's unsafe features in --source.")
     ] = False,
+    corpus: Annotated[
+        Path | None,
+        typer.Option(
+            help="rag-system: your documents (.md, .txt, .html, .pdf) instead of the domain "
+            "pack; a draft question set is written from them."
+        ),
+    ] = None,
 ) -> None:
     """Generate a new portfolio repository, committed as a pristine render.
 
@@ -184,6 +191,11 @@ def new(
         answers.update(parse_data(data or []))
         flags = {"template": template, "domain": domain, "deploy_target": deploy}
         answers.update({k: v for k, v in flags.items() if v is not None})
+        if corpus is not None:
+            from scaffold.corpus import check_corpus, rag_only
+
+            rag_only(answers)
+            check_corpus(corpus)
         with (
             open_source(source, trust=trust) as src,
             _spinner("Rendering", enabled=not interactive),
@@ -195,6 +207,14 @@ def new(
                 defaults=defaults,
                 interactive=interactive,
                 cwd=Path.cwd(),
+            )
+        if corpus is not None:
+            from scaffold.corpus import install_corpus
+
+            owned = install_corpus(result.path, corpus, str(result.answers["project_slug"]))
+            typer.echo(
+                f"Corpus: {owned.documents} documents from {corpus}, {owned.questions} draft "
+                "questions in data/eval/questions.jsonl (review and reword them)."
             )
     for notice in result.notices:
         _err(f"note: {notice}")

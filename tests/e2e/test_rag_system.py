@@ -2,8 +2,9 @@
 
 For each domain preset (``custom`` included) the generated repo is installed and run with its
 own Makefile, offline: ``make run`` must ingest the shipped corpus and answer a sample question
-with citations, ``make test`` must pass (it checks hit@5 >= 0.85 and refusals on that domain's
-evaluation set), ``make lint`` must pass, and the work tree must stay clean.
+with citations, ``make test`` must pass (it checks MRR, false refusals and the answer check
+on the test split of that domain's question set), ``make lint`` must pass, and the work tree
+must stay clean.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def test_rag_system_runs_offline_for_every_domain(tmp_path: Path, domain: str) -
     corpus = sorted((dest / "data" / "corpus").glob("*.md"))
     assert len(corpus) >= (6 if domain == "custom" else 12)
     questions = (dest / "data" / "eval" / "questions.jsonl").read_text().splitlines()
-    assert len(questions) >= (12 if domain == "custom" else 25)
+    assert len(questions) >= 40
 
     env = generated_repo_env()
     # Let the generated venv keep compiled bytecode: each `make` step starts new processes
