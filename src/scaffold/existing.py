@@ -289,9 +289,15 @@ def add_render(
             target.parent.mkdir(parents=True, exist_ok=True)
             (project / rel).rename(target)
     init_repo(project)
+    tree = None
+    if prefix:
+        # The render's own tree is the folder's: `scaffold update` verifies it there.
+        git(["add", "--all"], project)
+        tree = git(["write-tree", f"--prefix={prefix}/"], project).strip()
+    recorded_source = None if source.spec == BUNDLED else source.record
     render = commit_all(
         project,
-        render_message(template, source.version, None if source.spec == BUNDLED else source.record),
+        render_message(template, source.version, recorded_source, tree=tree, path=prefix),
         author=author,
     )
     before = head(dest)

@@ -286,8 +286,10 @@ def test_a_folder_of_a_monorepo_is_a_host_and_updates(template: Path, host: Path
     assert not report.conflicts
     assert (backend / "feature" / "core.py").read_text() == "VALUE = 2\n"
     assert not (host / "feature").exists(), "the update renders into the same folder"
-    paths = {f.path for f in report.files}
-    assert "src/feature/core.py" in paths and all(p.startswith("src/") for p in paths)
+    # Report rows are relative to the project's folder; the render touches only that folder.
+    assert "feature/core.py" in {f.path for f in report.files}
+    changed = git(host, "diff", "--name-only", f"{report.render}^", str(report.render))
+    assert changed.split() and all(p.startswith("src/") for p in changed.split()), changed
 
 
 def test_interrupted_merge_leaves_the_host_as_it_was(
