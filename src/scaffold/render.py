@@ -177,6 +177,7 @@ def render_project(
     interactive: bool,
     cwd: Path,
     on_stage: Callable[[str], None] | None = None,
+    after_commit: Callable[[Path], str] | None = None,
 ) -> RenderResult:
     """Render a new project at ``dest`` (or ``./<project-name>``) and commit it.
 
@@ -188,6 +189,8 @@ def render_project(
         interactive: Whether Copier may prompt on the terminal.
         cwd: Directory a derived destination is created in.
         on_stage: Called with a short label as each stage starts (for progress).
+        after_commit: Adds a commit on top of the pristine render (the owner's dataset)
+            before the project is moved into place; returns the new HEAD.
     """
     stage = on_stage or (lambda _label: None)
     _check_known_choices(source, answers)
@@ -228,6 +231,8 @@ def render_project(
             ),
             author=author,
         )
+        if after_commit is not None:
+            after_commit(project)
         files = sum(1 for p in project.rglob("*") if p.is_file() and ".git" not in p.parts)
         stage("move")
         if dest.exists():
