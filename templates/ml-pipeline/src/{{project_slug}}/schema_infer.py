@@ -1,10 +1,10 @@
 """Infer ``data/schema.yml`` from a table, adopt the table as this repo's data.
 
-``adopt`` is what ``scaffold new ml-pipeline --dataset`` ran when the repo was generated and
-what ``schema infer`` runs now: read a CSV (or Parquet, when pyarrow is installed), decide
-each column's kind, range, categories and nullability, flag columns that would leak the target
-or are free text, and write the dataset, the schema (every decision as a comment for the owner
-to review) and a simulated drifted batch for the monitoring demo.
+``prepare`` and ``write`` are what ``scaffold new ml-pipeline --dataset`` ran when the repo
+was generated and what ``schema infer`` runs now: read a CSV (or Parquet, when pyarrow is
+installed), decide each column's kind, range, categories and nullability, flag columns that
+would leak the target or are free text, and write the dataset, the schema (every decision as
+a comment for the owner to review) and a simulated drifted batch for the monitoring demo.
 
 Standard library only (pyarrow optional), so the generator can run it without pandas.
 """
@@ -331,7 +331,8 @@ def infer(
             "check the excluded columns in the message above, or add numeric or categorical ones",
         )
     share = positives / len(kept)
-    notes.append(f"positive class {chosen!r}: {positives} of {len(kept)} rows ({share:.1%})")
+    percent = f"{100 * share:.1f} percent"
+    notes.append(f"positive class {chosen!r}: {positives} of {len(kept)} rows ({percent})")
     return Inferred(header, kept, target, chosen, classes, columns, notes, source)
 
 
