@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 
 from scaffold import __version__
-from scaffold.errors import ScaffoldError
+from scaffold.errors import ScaffoldError, UsageError
 from scaffold.merge_report import FileStatus
 
 if TYPE_CHECKING:
@@ -171,8 +171,25 @@ def new(
             "pack; a draft question set is written from them."
         ),
     ] = None,
+    dataset: Annotated[
+        Path | None,
+        typer.Option(help="ml-pipeline: your labelled table (CSV, or Parquet with pyarrow)."),
+    ] = None,
+    target: Annotated[
+        str | None, typer.Option(help="ml-pipeline --dataset: the column to predict.")
+    ] = None,
+    positive_class: Annotated[
+        str | None,
+        typer.Option(help="ml-pipeline --dataset: the class to predict against the rest."),
+    ] = None,
+    id_column: Annotated[
+        str | None, typer.Option(help="ml-pipeline --dataset: the column of row ids.")
+    ] = None,
 ) -> None:
     """Generate a new portfolio repository, committed as a pristine render.
+
+    With --dataset (ml-pipeline) your table becomes the repo's data: data/schema.yml is
+    inferred from it, every decision commented, in a commit after the render.
 
     Example: scaffold new rag-system ./legal-assistant --domain legal --deploy docker
     """
@@ -196,6 +213,19 @@ def new(
 
             rag_only(answers)
             check_corpus(corpus)
+        own = None
+        if dataset is not None:
+            from scaffold.dataset import dataset_answers, prepare_dataset
+
+            answers.update(dataset_answers(answers.get("template")))
+            own = prepare_dataset(
+                dataset, target=target, positive=positive_class, id_column=id_column
+            )
+        elif target or positive_class or id_column:
+            raise UsageError(
+                "--target, --positive-class and --id-column go with --dataset",
+                "scaffold new ml-pipeline DEST --dataset FILE --target COL",
+            )
         with (
             open_source(source, trust=trust) as src,
             _spinner("Rendering", enabled=not interactive),
@@ -207,6 +237,7 @@ def new(
                 defaults=defaults,
                 interactive=interactive,
                 cwd=Path.cwd(),
+                after_commit=_dataset_commit(own),
             )
         if corpus is not None:
             from scaffold.corpus import install_corpus
@@ -229,6 +260,17 @@ def new(
         steps = (f"cd {rel}/ai_feature", "make setup", "make test", "read ../docs/integration.md")
     for step in steps:
         typer.echo(f"  {step}")
+    if own is not None:
+        typer.echo(f"\nYour dataset: {own.summary}; review the comments in data/schema.yml.")
+
+
+def _dataset_commit(own: Any) -> Any:
+    """The hook that commits the owner's dataset after the render, if there is one."""
+    if own is None:
+        return None
+    from scaffold.dataset import add_dataset
+
+    return lambda project: add_dataset(project, own)
 
 
 @app.command()

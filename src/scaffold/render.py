@@ -268,6 +268,7 @@ def render_project(
     interactive: bool,
     cwd: Path,
     on_stage: Callable[[str], None] | None = None,
+    after_commit: Callable[[Path], str] | None = None,
 ) -> RenderResult:
     """Render a new project at ``dest`` (or ``./<project-name>``) and commit it.
 
@@ -279,6 +280,8 @@ def render_project(
         interactive: Whether Copier may prompt on the terminal.
         cwd: Directory a derived destination is created in.
         on_stage: Called with a short label as each stage starts (for progress).
+        after_commit: Adds a commit on top of the pristine render (the owner's dataset)
+            before the project is moved into place; returns the new HEAD.
     """
     stage = on_stage or (lambda _label: None)
     answers = check_answers(answers, template_questions(source.root))
@@ -323,6 +326,8 @@ def render_project(
             ),
             author=author,
         )
+        if after_commit is not None:
+            after_commit(project)
         files = sum(1 for p in project.rglob("*") if p.is_file() and ".git" not in p.parts)
         stage("move")
         if dest.exists():

@@ -1,0 +1,516 @@
+"""Infer ``data/schema.yml`` from a table, adopt the table as this repo's data.
+
+``prepare`` and ``write`` are what ``scaffold new ml-pipeline --dataset`` ran when the repo
+was generated and what ``schema infer`` runs now: read a CSV (or Parquet, when pyarrow is
+installed), decide each column's kind, range, categories and nullability, flag columns that
+would leak the target or are free text, and write the dataset, the schema (every decision as
+a comment for the owner to review) and a simulated drifted batch for the monitoring demo.
+
+Standard library only (pyarrow optional), so the generator can run it without pandas.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import json
+import math
+import random
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MIN_ROWS = 50
+MIN_PER_CLASS = 10
+MAX_CATEGORIES = 30
+MISSING = frozenset({"", "na", "nan", "n/a", "null", "none", "?", "-"})
+_ID_NAME = re.compile(r"(^|[_\s-])(id|uuid|key)$|^id([_\s-]|$)", re.IGNORECASE)
+_POSITIVE_WORDS = ("1", "yes", "true", "y", "t", "positive", "pos")
+
+
+class InferenceError(ValueError):
+    """The table cannot become this repo's dataset; ``hint`` says what to do."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+@dataclass
+class Column:
+    """What was decided about one column, and why."""
+
+    name: str
+    role: str  # feature, id, excluded
+    kind: str = ""  # numeric, categorical
+    dtype: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    categories: list[str] = field(default_factory=list)
+    nullable: bool = False
+    note: str = ""
+
+
+@dataclass
+class Inferred:
+    """The inferred schema and the rows the repo keeps."""
+
+    header: list[str]
+    rows: list[list[str]]
+    target: str
+    positive: str
+    classes: list[str]
+    columns: list[Column]
+    notes: list[str]
+    source: str
+
+    @property
+    def id_column(self) -> str | None:
+        """The id column, if the table has one."""
+        return next((c.name for c in self.columns if c.role == "id"), None)
+
+    @property
+    def features(self) -> list[Column]:
+        """The columns the model learns from."""
+        return [c for c in self.columns if c.role == "feature"]
+
+
+def is_missing(value: str) -> bool:
+    """Whether a raw cell is a missing value."""
+    return value.strip().lower() in MISSING
+
+
+def _number(value: str) -> float | None:
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def label(value: str) -> str:
+    """A class label as the schema writes it (``1.0`` is ``1``)."""
+    number = _number(value.strip())
+    if number is not None and number.is_integer() and "." in value:
+        return str(int(number))
+    return value.strip()
+
+
+def read_table(path: Path) -> tuple[list[str], list[list[str]]]:
+    """The header and the rows of a CSV or Parquet file, every cell as text.
+
+    Raises:
+        InferenceError: The file is missing, empty or unreadable.
+    """
+    if not path.is_file():
+        raise InferenceError(f"{path} is not a file", "pass the path of a CSV or Parquet file")
+    if path.suffix.lower() in (".parquet", ".pq"):
+        return _read_parquet(path)
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            sample = handle.read(64_000)
+            handle.seek(0)
+            try:
+                dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(
+                    sample, delimiters=",;\t"
+                )
+            except csv.Error:
+                dialect = csv.excel
+            table = [row for row in csv.reader(handle, dialect) if any(c.strip() for c in row)]
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise InferenceError(
+            f"{path} is not a readable CSV file ({error})", "save it as UTF-8 CSV with a header"
+        ) from error
+    if len(table) < 2:
+        raise InferenceError(f"{path} has no data rows", "pass a CSV with a header and rows")
+    header = [h.strip() for h in table[0]]
+    width = len(header)
+    ragged = [i + 2 for i, row in enumerate(table[1:]) if len(row) != width]
+    if ragged:
+        raise InferenceError(
+            f"{path}: {len(ragged)} row(s) do not have {width} cells (line {ragged[0]} first)",
+            "check the delimiter and the quoting of the file",
+        )
+    if len(set(header)) != width or any(not h for h in header):
+        raise InferenceError(f"{path}: column names must be unique and non-empty", "fix the header")
+    return header, table[1:]
+
+
+def _read_parquet(path: Path) -> tuple[list[str], list[list[str]]]:
+    try:
+        pq = importlib.import_module("pyarrow.parquet")
+    except ImportError as error:
+        raise InferenceError(
+            "reading Parquet needs pyarrow, which is not installed",
+            "pip install pyarrow, or save the table as CSV",
+        ) from error
+    try:
+        table = pq.read_table(path).to_pydict()
+    except Exception as error:  # pyarrow raises several types for a broken file
+        raise InferenceError(f"{path} is not a readable Parquet file ({error})", "") from error
+    header = [str(name) for name in table]
+    columns = [["" if v is None else str(v) for v in table[name]] for name in table]
+    return header, [list(row) for row in zip(*columns, strict=True)]
+
+
+def _choose_positive(classes: list[str], counts: Counter[str], given: str | None) -> str:
+    if given is not None:
+        if label(given) not in classes:
+            raise InferenceError(
+                f"--positive-class {given!r} is not a class of the target",
+                f"choose one of: {', '.join(classes[:20])}",
+            )
+        return label(given)
+    if len(classes) > 2:
+        raise InferenceError(
+            f"the target has {len(classes)} classes; this pipeline predicts one class against "
+            "the rest",
+            f"pass --positive-class with one of: {', '.join(classes[:20])}",
+        )
+    for word in _POSITIVE_WORDS:
+        for value in classes:
+            if value.lower() == word:
+                return value
+    return min(classes, key=lambda c: (counts[c], c))  # the rarer class
+
+
+def _numeric_column(name: str, numbers: list[float], nullable: bool) -> Column:
+    whole = all(n.is_integer() for n in numbers)
+    low, high = min(numbers), max(numbers)
+    margin = (high - low) * 0.1 or abs(high) * 0.1 or 1.0
+    minimum = low - margin if low < 0 or low - margin >= 0 else 0.0
+    maximum = high + margin
+    if whole:
+        minimum, maximum = math.floor(minimum), math.ceil(maximum)
+    else:
+        minimum, maximum = _round(minimum), _round(maximum)
+    note = f"seen {_show(low)}..{_show(high)}; allowed range widened by 10%"
+    if low >= 0 and minimum == 0:
+        note += ", not below 0"
+    return Column(
+        name,
+        "feature",
+        "numeric",
+        "int" if whole else "float",
+        minimum,
+        maximum,
+        nullable=nullable,
+        note=note,
+    )
+
+
+def _round(value: float) -> float:
+    return float(f"{value:.6g}")
+
+
+def _show(value: float) -> str:
+    return str(int(value)) if value.is_integer() else f"{value:.6g}"
+
+
+def _column(name: str, cells: list[str], targets: list[str], n: int) -> Column:
+    present = [(c.strip(), t) for c, t in zip(cells, targets, strict=True) if not is_missing(c)]
+    nullable = len(present) < n
+    if not present:
+        return Column(name, "excluded", note="every value is missing")
+    numbers = [_number(v) for v, _ in present]
+    if all(x is not None for x in numbers):
+        return _numeric_column(name, [x for x in numbers if x is not None], nullable)
+    values = Counter(v for v, _ in present)
+    if len(values) == 1:
+        return Column(name, "excluded", note="one value only: it carries no information")
+    if len(values) > MAX_CATEGORIES:
+        unique_share = len(values) / len(present)
+        what = "free text or a name" if unique_share > 0.5 else "too many categories"
+        return Column(
+            name,
+            "excluded",
+            note=f"{what}: {len(values)} distinct values in {len(present)} rows "
+            f"(more than {MAX_CATEGORIES}); encode it yourself if it matters",
+        )
+    by_value: dict[str, set[str]] = {}
+    for value, target in present:
+        by_value.setdefault(value, set()).add(target)
+    if all(len(t) == 1 for t in by_value.values()) and len(
+        {next(iter(t)) for t in by_value.values()}
+    ) == len(by_value):
+        return Column(
+            name,
+            "excluded",
+            note="likely leakage: each value goes with exactly one class of the target",
+        )
+    return Column(
+        name,
+        "feature",
+        "categorical",
+        categories=sorted(values),
+        nullable=nullable,
+        note=f"{len(values)} categories seen (at most {MAX_CATEGORIES} are kept as categorical)",
+    )
+
+
+def infer(
+    header: list[str],
+    rows: list[list[str]],
+    *,
+    target: str,
+    positive: str | None = None,
+    id_column: str | None = None,
+    source: str = "dataset",
+) -> Inferred:
+    """Decide the schema of ``rows``.
+
+    Raises:
+        InferenceError: The target is missing or has one class, too few rows, a bad id column.
+    """
+    if target not in header:
+        raise InferenceError(
+            f"the target column {target!r} is not in the table",
+            f"choose one of: {', '.join(header[:30])}",
+        )
+    t = header.index(target)
+    notes: list[str] = []
+    kept = [row for row in rows if not is_missing(row[t])]
+    if len(kept) < len(rows):
+        notes.append(f"{len(rows) - len(kept)} row(s) without a target value were dropped")
+    if len(kept) < MIN_ROWS:
+        raise InferenceError(
+            f"the table has {len(kept)} labelled rows; at least {MIN_ROWS} are needed",
+            "add rows, or use the shipped example data (omit --dataset)",
+        )
+    labels = [label(row[t]) for row in kept]
+    counts = Counter(labels)
+    classes = sorted(counts)
+    if len(classes) < 2:
+        raise InferenceError(
+            f"the target {target!r} has one class only ({classes[0]!r})",
+            "a classifier needs rows of at least two classes",
+        )
+    chosen = _choose_positive(classes, counts, positive)
+    binary = ["1" if v == chosen else "0" for v in labels]
+    positives = binary.count("1")
+    if min(positives, len(kept) - positives) < MIN_PER_CLASS:
+        raise InferenceError(
+            f"{positives} row(s) of class {chosen!r} and {len(kept) - positives} of the rest; "
+            f"each side needs at least {MIN_PER_CLASS}",
+            "pick another --positive-class or add rows",
+        )
+    if len(classes) > 2:
+        notes.append(f"{len(classes)} classes; {chosen!r} is predicted against the rest")
+    columns: list[Column] = []
+    if id_column is not None and id_column not in header:
+        raise InferenceError(
+            f"the id column {id_column!r} is not in the table",
+            f"choose one of: {', '.join(header[:30])}",
+        )
+    for i, name in enumerate(header):
+        if i == t:
+            continue
+        cells = [row[i] for row in kept]
+        unique = len(set(cells)) == len(cells) and not any(is_missing(c) for c in cells)
+        if name == id_column:
+            if not unique:
+                raise InferenceError(
+                    f"the id column {name!r} has repeated or missing values",
+                    "pass a column whose values are unique, or no --id-column",
+                )
+            columns.append(Column(name, "id", note="given with --id-column"))
+            continue
+        if id_column is None and unique and _ID_NAME.search(name) and not _all_numbers(cells):
+            columns.append(Column(name, "id", note="named like an id and unique: the row's id"))
+            id_column = name
+            continue
+        if id_column is None and unique and _ID_NAME.search(name):
+            columns.append(Column(name, "excluded", note="named like an id, unique: not a feature"))
+            continue
+        columns.append(_column(name, cells, binary, len(kept)))
+    if not any(c.role == "feature" for c in columns):
+        raise InferenceError(
+            "no column is usable as a feature",
+            "check the excluded columns in the message above, or add numeric or categorical ones",
+        )
+    share = positives / len(kept)
+    percent = f"{100 * share:.1f} percent"
+    notes.append(f"positive class {chosen!r}: {positives} of {len(kept)} rows ({percent})")
+    return Inferred(header, kept, target, chosen, classes, columns, notes, source)
+
+
+def _all_numbers(cells: list[str]) -> bool:
+    return all(_number(c) is not None for c in cells)
+
+
+def _yaml(value: object) -> str:
+    """A scalar as YAML flow text (JSON is valid YAML and quotes what needs quoting)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value)) if abs(value) < 1e15 else json.dumps(value)
+    if isinstance(value, (int, float)):
+        return json.dumps(value)
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def min_rows(inferred: Inferred) -> int:
+    """The row-count rule: half the rows, between 50 and 200."""
+    return max(MIN_ROWS, min(200, len(inferred.rows) // 2))
+
+
+def share_bounds(inferred: Inferred) -> tuple[float, float]:
+    """The class-balance rule: the positive share may halve, or the negatives may halve."""
+    t = inferred.header.index(inferred.target)
+    positives = sum(label(r[t]) == inferred.positive for r in inferred.rows)
+    share = positives / len(inferred.rows)
+    return round(share / 2, 3), round(share + (1 - share) / 2, 3)
+
+
+def schema_text(inferred: Inferred, *, dataset: str, drifted: str) -> str:
+    """``schema.yml`` with every inference decision as a comment."""
+    low, high = share_bounds(inferred)
+    lines = [
+        f"# Inferred from {inferred.source} by `schema infer` ({len(inferred.rows)} rows).",
+        "# Review every comment: the decisions are guesses from the data, not facts about it.",
+        *(f"# - {note}" for note in inferred.notes),
+        f"title: {_yaml(Path(inferred.source).stem)}",
+        f"dataset: {_yaml(dataset)}",
+        f"# {drifted}: SIMULATED from a sample of the dataset (see data/README.md); not real data.",
+        f"drifted_batch: {_yaml(drifted)}",
+        f"id_column: {_yaml(inferred.id_column) if inferred.id_column else 'null'}",
+        "target:",
+        f"  name: {_yaml(inferred.target)}",
+        f"  positive: {_yaml(inferred.positive)}",
+        f"  classes: [{', '.join(_yaml(c) for c in inferred.classes)}]",
+        f"  description: {_yaml(f'1 when {inferred.target} is {inferred.positive}.')}",
+        "features:",
+    ]
+    for column in inferred.features:
+        lines.append(f"# {column.note}")
+        lines.append(f"- name: {_yaml(column.name)}")
+        lines.append(f"  kind: {column.kind}")
+        if column.kind == "numeric":
+            lines += [
+                f"  dtype: {column.dtype}",
+                f"  min: {_yaml(column.minimum)}",
+                f"  max: {_yaml(column.maximum)}",
+            ]
+        else:
+            lines.append(f"  categories: [{', '.join(_yaml(c) for c in column.categories)}]")
+        nullable = "true" if column.nullable else "false"
+        lines.append(f"  nullable: {nullable}")
+    excluded = [c for c in inferred.columns if c.role == "excluded"]
+    if excluded:
+        lines.append("# Columns kept in the CSV but never given to the model:")
+        lines += [f"# - {c.name}: {c.note}" for c in excluded]
+        lines.append(f"ignored_columns: [{', '.join(_yaml(c.name) for c in excluded)}]")
+    lines += [
+        "checks:",
+        "  # half the rows of the inferred table, between 50 and 200",
+        f"  min_rows: {min_rows(inferred)}",
+        "  # the positive share may halve, or the negative share may halve, before data fails",
+        f"  min_positive_share: {low}",
+        f"  max_positive_share: {high}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def drifted_rows(inferred: Inferred, n: int = 400, seed: int = 7) -> list[list[str]]:
+    """A SIMULATED drifted batch: a sample whose numbers move up and categories concentrate.
+
+    Numeric features move by one standard deviation (clipped to the schema's range) and the
+    first category of each categorical feature is replaced by the most common one, so a
+    drift monitor has something to find. The target column is kept.
+    """
+    rng = random.Random(seed)
+    sample = [list(rng.choice(inferred.rows)) for _ in range(min(n, max(len(inferred.rows), 60)))]
+    index = {name: i for i, name in enumerate(inferred.header)}
+    id_at = index.get(inferred.id_column) if inferred.id_column else None
+    for row_number, row in enumerate(sample):
+        if id_at is not None:
+            row[id_at] = f"drifted-{row_number:05d}"
+    for column in inferred.features:
+        i = index[column.name]
+        if column.kind == "numeric":
+            numbers = [x for x in (_number(r[i]) for r in inferred.rows) if x is not None]
+            mean = sum(numbers) / len(numbers)
+            spread = math.sqrt(sum((x - mean) ** 2 for x in numbers) / len(numbers)) or 1.0
+            for row in sample:
+                value = _number(row[i])
+                if value is None:
+                    continue
+                moved = value + spread
+                if column.maximum is not None:
+                    moved = min(moved, column.maximum)
+                row[i] = str(round(moved)) if column.dtype == "int" else f"{moved:.6g}"
+        else:
+            common = Counter(r[i] for r in inferred.rows if not is_missing(r[i])).most_common(1)
+            for row in sample:
+                if not is_missing(row[i]) and rng.random() < 0.6:
+                    row[i] = common[0][0]
+    return sample
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    """Write a CSV with a header (UTF-8, comma-separated, minimal quoting)."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+@dataclass(frozen=True)
+class Adopted:
+    """What ``adopt`` wrote."""
+
+    files: tuple[Path, ...]
+    inferred: Inferred
+
+
+def prepare(
+    source: Path,
+    *,
+    target: str,
+    positive: str | None = None,
+    id_column: str | None = None,
+) -> Inferred:
+    """Read and infer without writing anything (so bad input can stop before any write)."""
+    header, rows = read_table(source)
+    return infer(
+        header, rows, target=target, positive=positive, id_column=id_column, source=source.name
+    )
+
+
+def write(inferred: Inferred, data_dir: Path) -> Adopted:
+    """Write ``dataset.csv``, ``drifted.csv``, ``schema.yml`` and ``README.md`` to ``data_dir``."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    dataset, drifted = data_dir / "dataset.csv", data_dir / "drifted.csv"
+    write_csv(dataset, inferred.header, inferred.rows)
+    write_csv(drifted, inferred.header, drifted_rows(inferred))
+    schema = data_dir / "schema.yml"
+    schema.write_text(
+        schema_text(inferred, dataset=dataset.name, drifted=drifted.name), encoding="utf-8"
+    )
+    readme = data_dir / "README.md"
+    readme.write_text(data_readme(inferred), encoding="utf-8")
+    return Adopted((dataset, drifted, schema, readme), inferred)
+
+
+def data_readme(inferred: Inferred) -> str:
+    """``data/README.md``: where the data came from and what is simulated."""
+    excluded = [c for c in inferred.columns if c.role == "excluded"]
+    lines = [
+        "# Data",
+        "",
+        f"- `dataset.csv`: the owner's table `{inferred.source}`, {len(inferred.rows)} labelled "
+        f"rows. Target `{inferred.target}`; the model predicts `{inferred.positive}` against "
+        "the rest. Record its source, licence and citation here.",
+        "- `schema.yml`: inferred from the table by `schema infer`; every decision is a comment.",
+        "- `drifted.csv`: **simulated**. A sample of `dataset.csv` with numeric features moved "
+        "up by one standard deviation and categories concentrated on their most common value, "
+        "for the monitoring demo (`make monitor`). It is not real production data.",
+    ]
+    if excluded:
+        lines.append(
+            "- Columns kept in the CSV but not given to the model: "
+            + ", ".join(f"`{c.name}` ({c.note})" for c in excluded)
+            + "."
+        )
+    return "\n".join([*lines, ""])

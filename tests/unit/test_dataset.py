@@ -1,0 +1,154 @@
+"""``scaffold new ml-pipeline --dataset``: the owner's table, inferred and committed.
+
+The tables are generated here in the shapes owners bring (all numeric, mixed with missing
+values and a name column, a multi-class text target); no third-party data is vendored.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from scaffold.cli import app
+from tests.helpers import git
+
+runner = CliRunner()
+
+
+def _write(path: Path, header: list[str], rows: list[list[object]]) -> Path:
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def _numeric(path: Path, n: int = 80) -> Path:
+    rng = random.Random(1)
+    rows: list[list[object]] = []
+    for _ in range(n):
+        x = rng.gauss(0, 1)
+        rows.append([round(5 + x, 3), rng.randint(0, 9), int(x + rng.gauss(0, 0.5) > 0)])
+    return _write(path, ["width", "count", "label"], rows)
+
+
+def _mixed(path: Path, n: int = 90) -> Path:
+    rng = random.Random(2)
+    rows: list[list[object]] = []
+    for i in range(n):
+        x = rng.gauss(0, 1)
+        colour = "" if i % 9 == 0 else rng.choice(["red", "green", "blue"])
+        width = "" if i % 7 == 0 else round(x, 2)
+        kind = ("low", "mid", "high")[0 if x < -0.4 else 1 if x < 0.4 else 2]
+        rows.append([f"Surname{i}, Mx. Given{i % 11}", width, colour, kind])
+    return _write(path, ["name", "width", "colour", "species"], rows)
+
+
+def new(dest: Path, *args: str) -> tuple[int, str, str]:
+    result = runner.invoke(
+        app, ["new", "ml-pipeline", str(dest), "--domain", "custom", "--defaults", *args]
+    )
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_all_numeric_table_becomes_the_data_in_a_commit_after_the_render(
+    tmp_path: Path,
+) -> None:
+    source = _numeric(tmp_path / "mine.csv")
+    dest = tmp_path / "repo"
+    code, out, err = new(dest, "--dataset", str(source), "--target", "label")
+    assert code == 0, err
+    assert "80 rows, 2 features" in out
+    schema = yaml.safe_load((dest / "data" / "schema.yml").read_text())
+    assert schema["target"] == {
+        "name": "label",
+        "positive": "1",
+        "classes": ["0", "1"],
+        "description": "1 when label is 1.",
+    }
+    assert [f["name"] for f in schema["features"]] == ["width", "count"]
+    assert schema["id_column"] is None
+    assert (dest / "data" / "dataset.csv").read_text().splitlines()[0] == "width,count,label"
+    assert "simulated" in (dest / "data" / "README.md").read_text()
+    log = git(dest, "log", "--format=%s%n%b---").split("---")
+    assert log[0].startswith("Add the owner's dataset mine.csv")
+    assert "Scaffold-Template: ml-pipeline" in log[1]
+    assert git(dest, "status", "--porcelain") == ""
+
+
+def test_mixed_table_with_a_name_column_and_a_multiclass_target(tmp_path: Path) -> None:
+    source = _mixed(tmp_path / "mixed.csv")
+    dest = tmp_path / "repo"
+    args = ["--dataset", str(source), "--target", "species", "--positive-class", "high"]
+    code, _, err = new(dest, *args)
+    assert code == 0, err
+    text = (dest / "data" / "schema.yml").read_text()
+    schema = yaml.safe_load(text)
+    features = {f["name"]: f for f in schema["features"]}
+    assert set(features) == {"width", "colour"}
+    assert features["width"]["nullable"] and features["colour"]["nullable"]
+    assert features["colour"]["categories"] == ["blue", "green", "red"]
+    assert schema["ignored_columns"] == ["name"]
+    assert "# - name: free text or a name" in text
+    assert schema["target"]["classes"] == ["high", "low", "mid"]
+
+
+BAD = [
+    pytest.param(["--target", "species"], "3 classes", "--positive-class", id="multiclass"),
+    pytest.param(["--target", "nope"], "not in the table", "species", id="unknown-target"),
+    pytest.param([], "--dataset needs --target", "--target COL", id="no-target"),
+    pytest.param(
+        ["--target", "species", "--positive-class", "huge"], "not a class", "mid", id="bad-class"
+    ),
+    pytest.param(
+        ["--target", "species", "--positive-class", "high", "--id-column", "colour"],
+        "repeated or missing",
+        "unique",
+        id="bad-id",
+    ),
+]
+
+
+@pytest.mark.parametrize(("args", "error", "hint"), BAD)
+def test_bad_dataset_exits_2_and_writes_nothing(
+    tmp_path: Path, args: list[str], error: str, hint: str
+) -> None:
+    source = _mixed(tmp_path / "mixed.csv")
+    dest = tmp_path / "out" / "repo"
+    code, out, err = new(dest, "--dataset", str(source), *args)
+    assert code == 2, err
+    assert error in err and "hint:" in err and hint in err
+    assert "Traceback" not in out + err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["", "a,b\n1,0\n", "a,b\n" + "1,0\n" * 10 + "1\n"],
+    ids=["empty", "too-few-rows", "ragged"],
+)
+def test_unusable_files_exit_2(tmp_path: Path, content: str) -> None:
+    source = tmp_path / "bad.csv"
+    source.write_text(content)
+    dest = tmp_path / "out" / "repo"
+    code, _, err = new(dest, "--dataset", str(source), "--target", "b")
+    assert code == 2
+    assert err.startswith("error:") and "hint:" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_dataset_options_need_ml_pipeline_and_dataset(tmp_path: Path) -> None:
+    source = _numeric(tmp_path / "mine.csv")
+    result = runner.invoke(
+        app,
+        ["new", "rag-system", str(tmp_path / "a"), "--defaults", "--dataset", str(source)],
+    )
+    assert result.exit_code == 2 and "ml-pipeline option" in result.stderr
+    code, _, err = new(tmp_path / "b", "--target", "label")
+    assert code == 2 and "go with --dataset" in err
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
