@@ -382,9 +382,15 @@ def cohort_status(
 
 
 def _source_of(repo: Path) -> str | None:
-    """The template source the repo would update from (None when it cannot be read)."""
+    """The template source the repo would update from (None when it cannot be read).
+
+    In a cohort directory that is the cohort's recorded source, as for ``cohort update``:
+    a student's own answers file does not choose what the instructor's machine fetches.
+    """
     from scaffold.update import _Baseline, _recorded_answers, _source_spec
 
+    if (repo.parent / MANIFEST).is_file() and (recorded := cohort_source(repo.parent)):
+        return recorded
     try:
         _answers, meta = _recorded_answers(repo)
     except ScaffoldError:
