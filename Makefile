@@ -27,10 +27,10 @@ lint: setup ## ruff, ruff format and mypy --strict on scaffold itself
 	$(BIN)/mypy
 
 test: lint ## Lint, then the whole suite: unit, template matrix, end-to-end
-	PATH="$(BIN):$$PATH" $(BIN)/pytest -n 2 -p no:cacheprovider --durations=20 $(PYTEST_ARGS)
+	PATH="$(BIN):$$PATH" $(BIN)/pytest -n 2 --dist worksteal -p no:cacheprovider --durations=20 $(PYTEST_ARGS)
 
 test-fast: setup ## Unit and template tests only (no end-to-end installs)
-	$(BIN)/pytest -n 2 -p no:cacheprovider -m "not e2e" $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --dist worksteal -p no:cacheprovider -m "not e2e" $(PYTEST_ARGS)
 
 bench: setup ## Benchmarks: start-up, render, update and cohort speed
 	PATH="$(BIN):$$PATH" $(BIN)/python bench/bench_cli.py
