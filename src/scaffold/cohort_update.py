@@ -36,6 +36,7 @@ from scaffold.locks import RunLock
 from scaffold.merge_report import FileStatus
 from scaffold.parallel import run_parallel
 from scaffold.sources import BUNDLED
+from scaffold.staging import pid_alive
 
 if TYPE_CHECKING:
     from scaffold.update import UpdateReport
@@ -238,15 +239,7 @@ def _pid_of(name: str, prefix: str) -> int | None:
 
 
 def _dead(pid: int | None) -> bool:
-    if pid is None:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
+    return pid is not None and not pid_alive(pid)
 
 
 def remove_leftovers(repo: Path) -> list[str]:

@@ -24,7 +24,8 @@ _OWNER = re.compile(re.escape(TEMP_PREFIX) + r"(\d+)-")
 _GRACE_SECONDS = 30.0
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists (one of another user counts as alive)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -51,7 +52,7 @@ def _lock_is_free(path: Path) -> bool:
 def is_abandoned(path: Path) -> bool:
     """Whether the staging directory ``path`` belongs to no live run."""
     match = _OWNER.match(path.name)
-    if match and not _alive(int(match[1])):
+    if match and not pid_alive(int(match[1])):
         return True
     try:
         age = time.time() - path.stat().st_mtime

@@ -72,6 +72,7 @@ from scaffold.gitrepo import (
 )
 from scaffold.merge_report import FileChange, classify, parse_unmerged
 from scaffold.sources import BUNDLED, TemplateSource, open_source, split_spec
+from scaffold.staging import pid_alive
 
 _NUMERIC_VERSION = re.compile(r"^v?(\d+(?:\.\d+)*)$")
 TEMP_PREFIX = "scaffold-update-"
@@ -380,7 +381,7 @@ def remove_leftovers(repo: Path) -> list[str]:
     tmp = Path(tempfile.gettempdir())
     for leftover in sorted(tmp.glob(f"{TEMP_PREFIX}*")):
         pid = leftover.name[len(TEMP_PREFIX) :].split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not pid_alive(int(pid)):
             shutil.rmtree(leftover, ignore_errors=True)
             removed.append(f"removed {leftover}, left by an interrupted scaffold update")
     listing = git_run(["worktree", "list", "--porcelain"], repo).stdout
@@ -388,7 +389,7 @@ def remove_leftovers(repo: Path) -> list[str]:
         where = Path(line.removeprefix("worktree "))
         if line.startswith("worktree ") and where.parent.name.startswith(TEMP_PREFIX):
             pid = where.parent.name[len(TEMP_PREFIX) :].split("-", 1)[0]
-            if pid.isdigit() and _alive(int(pid)):
+            if pid.isdigit() and pid_alive(int(pid)):
                 continue
             git_run(["worktree", "remove", "--force", str(where)], repo)
             shutil.rmtree(where.parent, ignore_errors=True)
@@ -396,16 +397,6 @@ def remove_leftovers(repo: Path) -> list[str]:
     if removed:
         git_run(["worktree", "prune"], repo)
     return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 #: Where a project records its answers: ai-feature added to an existing project keeps its own.
