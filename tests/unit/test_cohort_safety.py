@@ -41,6 +41,16 @@ def _wait_for(path: Path, proc: subprocess.Popen[str], seconds: float = 120) -> 
         time.sleep(0.05)
 
 
+def _made_cohort(tmp_path: Path) -> tuple[Path, Path]:
+    """The course template and a cohort of ROSTER's four students made from it."""
+    course = make_course_template(tmp_path / "course")
+    out = tmp_path / "cohort"
+    new_cohort(
+        write(tmp_path / "r.csv", ROSTER), template="course", out=out, source=str(course), jobs=1
+    )
+    return course, out
+
+
 def test_a_second_cohort_run_on_the_same_directory_refuses(tmp_path: Path) -> None:
     started, release = tmp_path / "started", tmp_path / "release"
     # The first run holds inside a render until the test releases it: a synchronisation
@@ -119,11 +129,7 @@ def test_a_worker_killed_mid_render_fails_its_row_only(tmp_path: Path) -> None:
 
 
 def test_update_never_runs_a_source_a_student_recorded(tmp_path: Path) -> None:
-    course = make_course_template(tmp_path / "course")
-    out = tmp_path / "cohort"
-    new_cohort(
-        write(tmp_path / "r.csv", ROSTER), template="course", out=out, source=str(course), jobs=1
-    )
+    course, out = _made_cohort(tmp_path)
     pwned = tmp_path / "PWNED"
     evil = make_course_template(
         tmp_path / "evil",
@@ -156,11 +162,7 @@ def test_update_never_runs_a_source_a_student_recorded(tmp_path: Path) -> None:
 
 
 def test_leftovers_of_a_killed_update_are_removed_with_a_notice(tmp_path: Path) -> None:
-    course = make_course_template(tmp_path / "course")
-    out = tmp_path / "cohort"
-    new_cohort(
-        write(tmp_path / "r.csv", ROSTER), template="course", out=out, source=str(course), jobs=1
-    )
+    course, out = _made_cohort(tmp_path)
     repo = out / "s0"
     dead = _dead_pid()
     tmp = Path(os.environ.get("TMPDIR", "/tmp")) / f"scaffold-cohort-{dead}-abcdefgh"
@@ -183,11 +185,7 @@ def test_leftovers_of_a_killed_update_are_removed_with_a_notice(tmp_path: Path) 
 def test_update_never_renders_a_student_source_as_the_baseline(tmp_path: Path) -> None:
     # The student rewrites the render commit itself, so the update must render a baseline
     # again, and points the record at a template of their own: it must not run.
-    course = make_course_template(tmp_path / "course")
-    out = tmp_path / "cohort"
-    new_cohort(
-        write(tmp_path / "r.csv", ROSTER), template="course", out=out, source=str(course), jobs=1
-    )
+    course, out = _made_cohort(tmp_path)
     pwned = tmp_path / "PWNED"
     evil = make_course_template(
         tmp_path / "evil", {"copier.yml": COPIER_YML + f"_tasks:\n  - touch '{pwned}'\n"}
