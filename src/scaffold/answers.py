@@ -20,7 +20,6 @@ import yaml
 from scaffold.errors import AnswersFileError, ScaffoldError, UsageError
 from scaffold.textfile import UserFileError, read_user_text
 
-ANSWERS_FILE = ".copier-answers.yml"
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 #: The longest answer accepted: a one-line description fits with room to spare.
 MAX_ANSWER_LENGTH = 500

@@ -1,26 +1,34 @@
 """The ``scaffold`` command line: parse options, call one core function, print its result.
 
-This is the only module that prints. Every :class:`~scaffold.errors.ScaffoldError` becomes
-``error: ...`` and ``hint: ...`` on stderr and the error's exit code.
+The CLI modules (this one and :mod:`scaffold.cli_cohort`, with :mod:`scaffold._console`) are
+the only ones that print. Every :class:`~scaffold.errors.ScaffoldError` becomes ``error: ...``
+and ``hint: ...`` on stderr and the error's exit code (``_console.handle_errors``).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import signal
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from enum import StrEnum
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from scaffold import __version__
-from scaffold.errors import ScaffoldError, UsageError
+from scaffold._console import (
+    OutputFormat,
+    ReportFormat,
+    err,
+    handle_errors,
+    interrupt_on_sigterm,
+    is_interactive,
+    raise_interrupt,
+    relative,
+    spinner,
+)
+from scaffold.cli_cohort import cohort_app
+from scaffold.errors import UsageError
 from scaffold.merge_report import FileStatus
 
 if TYPE_CHECKING:
@@ -34,42 +42,6 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
-
-
-class OutputFormat(StrEnum):
-    """Machine- or human-readable output."""
-
-    text = "text"
-    json = "json"
-
-
-def _err(text: str) -> None:
-    typer.echo(text, err=True)
-
-
-@contextmanager
-def _handle_errors(interrupted: str = "nothing was written") -> Iterator[None]:
-    """Map expected failures to a message and an exit code; never show a traceback."""
-    try:
-        yield
-    except ScaffoldError as exc:
-        _err(f"error: {exc.message}")
-        if exc.hint:
-            _err(f"hint: {exc.hint}")
-        raise typer.Exit(exc.exit_code) from None
-    except KeyboardInterrupt:
-        _err(f"error: interrupted; {interrupted}")
-        raise typer.Exit(130) from None
-
-
-def _raise_interrupt(signum: int, _frame: FrameType | None) -> NoReturn:
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
-def _is_interactive() -> bool:
-    """Prompt only on a terminal, and never under CI."""
-    ci = os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
-    return sys.stdin.isatty() and sys.stdout.isatty() and not ci
 
 
 def _version_callback(value: bool) -> None:
@@ -101,7 +73,7 @@ def list_(
 
     from scaffold.catalog import load_catalog
 
-    with _handle_errors():
+    with handle_errors():
         catalog = load_catalog()
     if fmt is OutputFormat.json:
         payload = {
@@ -197,13 +169,13 @@ def new(
     from scaffold.render import render_project
     from scaffold.sources import open_source
 
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    interrupt_on_sigterm()
     if template is not None and dest is None and ("/" in template or template.startswith(".")):
         # `scaffold new ./my-repo`: a path alone is the destination; the template is asked.
         dest = Path(template)
         template = None
-    interactive = _is_interactive()
-    with _handle_errors():
+    interactive = is_interactive()
+    with handle_errors():
         answers: dict[str, Any] = load_answers_file(answers_file) if answers_file else {}
         answers.update(parse_data(data or []))
         flags = {"template": template, "domain": domain, "deploy_target": deploy}
@@ -228,7 +200,7 @@ def new(
             )
         with (
             open_source(source, trust=trust) as src,
-            _spinner("Rendering", enabled=not interactive),
+            spinner("Rendering", enabled=not interactive),
         ):
             result = render_project(
                 src,
@@ -248,8 +220,8 @@ def new(
                 "questions in data/eval/questions.jsonl (review and reword them)."
             )
     for notice in result.notices:
-        _err(f"note: {notice}")
-    rel = _relative(result.path)
+        err(f"note: {notice}")
+    rel = relative(result.path)
     typer.echo(
         f"Created {rel}: {result.template} {result.version}, {result.files} files, "
         f"render commit {result.commit[:10]}."
@@ -342,20 +314,21 @@ def update(
     Example: scaffold update --dry-run
     """
     from scaffold.answers import parse_data
-    from scaffold.update import check_for_update, finished, update_project
+    from scaffold.update import finished, update_project
+    from scaffold.update_check import check_for_update
 
     def interrupt(signum: int, frame: FrameType | None) -> None:
         if not finished():
-            _raise_interrupt(signum, frame)
+            raise_interrupt(signum, frame)
 
     signal.signal(signal.SIGTERM, interrupt)
     signal.signal(signal.SIGINT, interrupt)
-    with _handle_errors():
+    with handle_errors():
         if check:
             found = check_for_update(path, source=source, to=to, trust=trust)
         else:
             answers = parse_data(data or [])
-            with _spinner("Updating"):
+            with spinner("Updating"):
                 report = update_project(
                     path,
                     data=answers,
@@ -364,20 +337,16 @@ def update(
                     baseline=baseline,
                     dry_run=dry_run,
                     trust=trust,
-                    interactive=_is_interactive(),
+                    interactive=is_interactive(),
                     allow_downgrade=allow_downgrade,
                     backup_ignored=backup_ignored,
                     verify=not no_verify,
-                    notify=lambda line: _err(f"note: {line}"),
+                    notify=lambda line: err(f"note: {line}"),
                 )
     if check:
+        typer.echo(found.message)
         if found.newer:
-            typer.echo(
-                f"A newer {found.template} template is available: {found.available_version} "
-                f"(recorded: {found.recorded_version}). Run `scaffold update`."
-            )
             raise typer.Exit(3)
-        typer.echo(f"{found.template} template is up to date ({found.recorded_version}).")
         return
     _print_update(report)
     if report.conflicts:
@@ -428,41 +397,14 @@ def _print_update(report: UpdateReport) -> None:
         typer.echo(f"\nMerged as {report.merge[:10] if report.merge else '?'}.")
 
 
-@contextmanager
-def _spinner(label: str, *, enabled: bool = True) -> Iterator[None]:
-    """Show a spinner on stderr while the block runs, when stderr is a terminal."""
-    if not (enabled and sys.stderr.isatty()):
-        yield
-        return
-    from rich.console import Console
-
-    with Console(stderr=True).status(f"{label}..."):
-        yield
-
-
-def _relative(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd())) or "."
-    except ValueError:
-        return str(path)
-
-
-class CheckFormat(StrEnum):
-    """Output formats of ``scaffold check``."""
-
-    text = "text"
-    json = "json"
-    markdown = "markdown"
-
-
 @app.command()
 def check(
     path: Annotated[
         Path, typer.Argument(help="Repository to check (default: the current directory).")
     ] = Path(),
     fmt: Annotated[
-        CheckFormat, typer.Option("--format", help="Output format; markdown suits a PR comment.")
-    ] = CheckFormat.text,
+        ReportFormat, typer.Option("--format", help="Output format; markdown suits a PR comment.")
+    ] = ReportFormat.text,
     select: Annotated[
         list[str] | None,
         typer.Option(help="Run only these check ids or prefixes, e.g. SC1,SC303 (repeatable)."),
@@ -481,23 +423,21 @@ def check(
     from scaffold.check import run_checks
     from scaffold.checks import formats
 
-    with _handle_errors():
+    with handle_errors():
         report = run_checks(path, select=select or [], ignore=ignore or [])
     render = {
-        CheckFormat.text: formats.to_text,
-        CheckFormat.json: formats.to_json,
-        CheckFormat.markdown: formats.to_markdown,
+        ReportFormat.text: formats.to_text,
+        ReportFormat.json: formats.to_json,
+        ReportFormat.markdown: formats.to_markdown,
     }[fmt]
     typer.echo(render(report).rstrip("\n"))
     if not report.ok:
         raise typer.Exit(3)
 
 
-from scaffold.cli_cohort import cohort_app  # noqa: E402 - the group needs `app` helpers above
-
 app.add_typer(cohort_app, name="cohort")
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Run the command line (the console script goes through :func:`scaffold.entry.main`)."""
     app()

@@ -8,15 +8,21 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+from scaffold._console import (
+    ReportFormat,
+    handle_errors,
+    interrupt_on_sigterm,
+    markdown_table,
+    progress,
+    table,
+)
 
 if TYPE_CHECKING:
     from scaffold.cohort import CohortEntry
@@ -31,74 +37,14 @@ cohort_app = typer.Typer(
 JOBS_HELP = "Parallel worker processes (default: the number of cores)."
 
 
-class StatusFormat(StrEnum):
-    """Output formats of ``cohort status``."""
-
-    text = "text"
-    json = "json"
-    markdown = "markdown"
-
-
 @contextmanager
 def _errors() -> Iterator[None]:
     """scaffold's error handling, with an interrupt message that fits many repos."""
-    from scaffold.cli import _handle_errors, _raise_interrupt
-
-    signal.signal(signal.SIGTERM, _raise_interrupt)
-    with _handle_errors(
+    interrupt_on_sigterm()
+    with handle_errors(
         "every repo is either complete or absent; run the same command again to finish"
     ):
         yield
-
-
-@contextmanager
-def _progress(label: str) -> Iterator[tuple[Callable[[int], None], Callable[[str], None]]]:
-    """Yield ``start(total)`` and ``advance(line)``: a bar on a terminal, else log lines."""
-    if sys.stderr.isatty():
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-        with Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        ) as bar:
-            task = bar.add_task(label, total=None)
-            yield (
-                lambda total: bar.update(task, total=total),
-                lambda _line: bar.advance(task),
-            )
-        return
-    done = [0, 0]
-
-    def start(total: int) -> None:
-        done[1] = total
-
-    def advance(line: str) -> None:
-        done[0] += 1
-        typer.echo(f"[{done[0]}/{done[1]}] {line}", err=True)
-
-    yield start, advance
-
-
-def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    cells = [[("" if c is None else str(c)) for c in row] for row in rows]
-    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
-    return "\n".join(lines)
-
-
-def _markdown(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    def cell(value: Any) -> str:
-        return ("" if value is None else str(value)).replace("|", "\\|")
-
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 @cohort_app.command("new")
@@ -128,7 +74,7 @@ def new(
     """
     from scaffold.cohort import RowStatus, new_cohort
 
-    with _errors(), _progress("Rendering") as (start, advance):
+    with _errors(), progress("Rendering") as (start, advance):
 
         def done(entry: CohortEntry) -> None:
             advance(f"{entry.id}: {entry.status.value}")
@@ -148,7 +94,7 @@ def new(
         (e.row, e.id or "-", e.status.value, e.template_version or "", e.error or "")
         for e in report.entries
     ]
-    typer.echo(_table(["line", "id", "status", "version", "error"], rows))
+    typer.echo(table(["line", "id", "status", "version", "error"], rows))
     for notice in report.notices:
         typer.echo(f"note: {notice}", err=True)
     counts = ", ".join(f"{report.count(s)} {s.value}" for s in RowStatus if report.count(s))
@@ -191,7 +137,7 @@ def update(
     from scaffold.answers import parse_data
     from scaffold.cohort_update import UpdateStatus, update_cohort
 
-    with _errors(), _progress("Updating") as (start, advance):
+    with _errors(), progress("Updating") as (start, advance):
         answers = parse_data(data or [])
 
         def done(result: RepoUpdate) -> None:
@@ -213,7 +159,7 @@ def update(
         detail = r.message or (("conflicts: " + ", ".join(r.conflicts)) if r.conflicts else "")
         version = f"{r.old_version} -> {r.new_version}" if r.new_version else ""
         rows.append((_short(r.repo), r.status.value, version, r.branch or "", files, detail))
-    typer.echo(_table(["repo", "status", "version", "branch", "files", "detail"], rows))
+    typer.echo(table(["repo", "status", "version", "branch", "files", "detail"], rows))
     for r in results:
         for item in r.cleaned:
             typer.echo(
@@ -233,8 +179,8 @@ def status(
         list[Path], typer.Argument(help="Cohort directories (with cohort.json) or repos.")
     ],
     fmt: Annotated[
-        StatusFormat, typer.Option("--format", help="Output format.")
-    ] = StatusFormat.text,
+        ReportFormat, typer.Option("--format", help="Output format.")
+    ] = ReportFormat.text,
     check: Annotated[
         bool, typer.Option("--check/--no-check", help="Run `scaffold check` in each repo.")
     ] = True,
@@ -248,7 +194,7 @@ def status(
 
     with _errors():
         results = cohort_status(paths, run_check=check, jobs=jobs)
-    if fmt is StatusFormat.json:
+    if fmt is ReportFormat.json:
         typer.echo(json.dumps([_status_dict(r) for r in results], indent=2))
         return
     headers = [
@@ -276,7 +222,7 @@ def status(
         )
         for r in results
     ]
-    typer.echo((_markdown if fmt is StatusFormat.markdown else _table)(headers, rows))
+    typer.echo((markdown_table if fmt is ReportFormat.markdown else table)(headers, rows))
 
 
 def _status_dict(r: RepoStatus) -> dict[str, Any]:

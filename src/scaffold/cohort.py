@@ -9,7 +9,6 @@ absent, whatever happens to the run. ``DIR/cohort.json`` records every row's out
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterable
 from contextlib import closing
 from dataclasses import asdict, dataclass, field, replace
@@ -20,10 +19,11 @@ from typing import Any
 
 import yaml
 
-from scaffold.answers import ANSWERS_FILE, load_answers_file
+from scaffold.answers import load_answers_file
 from scaffold.errors import ScaffoldError, UsageError
 from scaffold.locks import RunLock
-from scaffold.parallel import run_parallel
+from scaffold.parallel import run_parallel, worker_count
+from scaffold.project import ANSWERS_FILE
 from scaffold.render import render_project
 from scaffold.roster import RosterRow, read_rows, validate
 from scaffold.sources import TemplateSource, open_source
@@ -150,7 +150,7 @@ def new_cohort(
                     todo.append(_RenderTask(src, out, row))
             if on_start:
                 on_start(len(todo))
-            jobs = jobs or os.cpu_count() or 1
+            jobs = worker_count(jobs)
             try:
                 with closing(run_parallel(_render_row, todo, jobs, on_lost=_lost_row)) as done:
                     for entry in done:

@@ -34,8 +34,17 @@ from scaffold.gitrepo import (
 )
 from scaffold.locks import RunLock
 from scaffold.merge_report import FileStatus
-from scaffold.parallel import run_parallel
-from scaffold.sources import BUNDLED
+from scaffold.parallel import run_parallel, worker_count
+from scaffold.project import (
+    ANSWERS_FILE,
+    BUNDLED,
+    NO_BASELINE,
+    compare_versions,
+    recorded_answers,
+    recorded_source,
+    recorded_version,
+    source_spec,
+)
 from scaffold.staging import pid_alive
 
 if TYPE_CHECKING:
@@ -97,10 +106,10 @@ def find_repos(paths: Iterable[Path]) -> list[Path]:
         if (path / MANIFEST).is_file():
             found = [path / e.repo for e in manifest_entries(path) if e.repo]
             repos += [r for r in found if r.is_dir()]
-        elif (path / ".copier-answers.yml").is_file():
+        elif (path / ANSWERS_FILE).is_file():
             repos.append(path)
         else:
-            repos += sorted(p.parent for p in path.glob("*/.copier-answers.yml"))
+            repos += sorted(p.parent for p in path.glob(f"*/{ANSWERS_FILE}"))
     unique = list(dict.fromkeys(repos))
     if not unique:
         raise UsageError(
@@ -142,7 +151,7 @@ def update_cohort(
             on_start(len(tasks))
         results: dict[Path, RepoUpdate] = {}
         try:
-            with closing(run_parallel(_update_repo, tasks, jobs or os.cpu_count() or 1)) as done:
+            with closing(run_parallel(_update_repo, tasks, worker_count(jobs))) as done:
                 for result in done:
                     results[result.repo] = result
                     if on_result:
@@ -224,13 +233,11 @@ def _update_repo(task: _UpdateTask) -> RepoUpdate:
 
 def _bundled_only(repo: Path) -> str | None:
     """``bundled`` when the repo records scaffold's own templates, else None (untrusted)."""
-    from scaffold.update import _recorded_answers
-
     try:
-        _answers, meta = _recorded_answers(repo)
+        _answers, meta = recorded_answers(repo)
     except ScaffoldError:
         return None
-    return BUNDLED if str(meta.get("_scaffold_source") or BUNDLED) == BUNDLED else None
+    return BUNDLED if recorded_source(meta, NO_BASELINE, BUNDLED) == BUNDLED else None
 
 
 def _pid_of(name: str, prefix: str) -> int | None:
@@ -366,7 +373,7 @@ def cohort_status(
     if on_start:
         on_start(len(tasks))
     results: dict[Path, RepoStatus] = {}
-    with closing(run_parallel(_repo_status, tasks, jobs or os.cpu_count() or 1)) as done:
+    with closing(run_parallel(_repo_status, tasks, worker_count(jobs))) as done:
         for result in done:
             results[result.repo] = result
             if on_result:
@@ -380,15 +387,13 @@ def _source_of(repo: Path) -> str | None:
     In a cohort directory that is the cohort's recorded source, as for ``cohort update``:
     a student's own answers file does not choose what the instructor's machine fetches.
     """
-    from scaffold.update import _Baseline, _recorded_answers, _source_spec
-
     if (repo.parent / MANIFEST).is_file() and (recorded := cohort_source(repo.parent)):
         return recorded
     try:
-        _answers, meta = _recorded_answers(repo)
+        _answers, meta = recorded_answers(repo)
     except ScaffoldError:
         return None
-    return _source_spec(meta, _Baseline("", None, None, None), None, None)
+    return source_spec(meta, NO_BASELINE)
 
 
 def _available_versions(spec: str) -> tuple[str, list[str]]:
@@ -414,22 +419,16 @@ def _behind(recorded: str | None, latest: str, versions: list[str]) -> int | Non
         return 0
     if recorded in versions:
         return len(versions) - 1 - versions.index(recorded)
-    from scaffold.update import _NUMERIC_VERSION, _numbers
-
-    old, new = _NUMERIC_VERSION.match(recorded), _NUMERIC_VERSION.match(latest)
-    if old and new:
-        return int(_numbers(new[1]) > _numbers(old[1]))
-    return 1
+    order = compare_versions(recorded, latest)
+    return 1 if order is None else int(order > 0)
 
 
 def _repo_status(task: _StatusTask) -> RepoStatus:
     """Read one repo's status; return it, never raise (except on interrupt)."""
-    from scaffold.update import _recorded_answers
-
     repo = task.repo
     try:
-        answers, meta = _recorded_answers(repo)
-        version = str(meta.get("_scaffold_version") or "") or None
+        answers, meta = recorded_answers(repo)
+        version = recorded_version(meta, NO_BASELINE) or None
         spec = _source_of(repo)
         latest, versions = task.latest.get(spec or "", ("", []))
         commits = render_commits(repo)

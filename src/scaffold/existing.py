@@ -19,7 +19,6 @@ import tomllib
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from scaffold.answers import ANSWERS_FILE
 from scaffold.errors import DirtyWorkTreeError, ExistingProjectError
 from scaffold.gitrepo import (
     Identity,
@@ -35,10 +34,9 @@ from scaffold.gitrepo import (
     resolve_commit,
     toplevel,
 )
-from scaffold.sources import BUNDLED, TemplateSource
+from scaffold.project import ANSWERS_FILE, BUNDLED, FEATURE_ANSWERS_FILE
+from scaffold.sources import TemplateSource
 
-#: The feature's answers file: its own, so a host made from another Copier template keeps its.
-FEATURE_ANSWERS_FILE = ".copier-answers.ai-feature.yml"
 _NAME = re.compile(r"[^A-Za-z0-9 _-]+")
 #: Package names the template refuses as a project slug.
 _RESERVED = {"test", "tests", "app", "src"}

@@ -91,7 +91,7 @@ def _configured_identity(cwd: Path) -> Identity | None:
     return Identity(name, email) if name and email else None
 
 
-def _identity_env(cwd: Path, author: Identity | None) -> dict[str, str]:
+def identity_env(cwd: Path, author: Identity | None) -> dict[str, str]:
     """Author from ``author`` (else git config); committer from git config (else author)."""
     configured = _configured_identity(cwd)
     fallback = Identity("scaffold", "scaffold@localhost")
@@ -157,7 +157,7 @@ def commit_all(
     git(
         ["commit", "--quiet", "--no-verify", "--allow-empty", "-F", "-"],
         path,
-        env=_identity_env(path, author),
+        env=identity_env(path, author),
         stdin=message,
     )
     return head(path)
@@ -212,6 +212,16 @@ _IN_PROGRESS = {
     "rebase-merge": "a rebase",
     "rebase-apply": "a rebase",
 }
+
+
+def toplevel_and_head(path: Path) -> tuple[Path | None, str | None]:
+    """Return the work tree's root and HEAD's sha (None outside a repo, or with no commits)."""
+    proc = git_run(["rev-parse", "--show-toplevel", "--verify", "--quiet", "HEAD"], path)
+    lines = proc.stdout.splitlines()
+    if proc.returncode not in (0, 1) or not lines or not lines[0].strip():
+        return None, None
+    head = lines[1].strip() if proc.returncode == 0 and len(lines) > 1 else None
+    return Path(lines[0].strip()), head
 
 
 def toplevel(path: Path) -> Path | None:
@@ -269,6 +279,39 @@ def show_file(path: Path, rev: str, file: str) -> str | None:
     return proc.stdout if proc.returncode == 0 else None
 
 
+def show_first(path: Path, rev: str, files: list[str]) -> tuple[str, str] | None:
+    """Return the first of ``files`` that exists at ``rev`` and its text, in one git call."""
+    if any("\n" in name for name in files):
+        for name in files:
+            text = show_file(path, rev, name)
+            if text is not None:
+                return name, text
+        return None
+    request = "".join(f"{rev}:{name}\n" for name in files).encode()
+    proc = subprocess.run(
+        ["git", "cat-file", "--batch"],
+        cwd=path,
+        env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"},
+        input=request,
+        capture_output=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        return None
+    out, pos = proc.stdout, 0
+    for name in files:
+        end = out.index(b"\n", pos)
+        header = out[pos:end].rsplit(b" ", 2)
+        pos = end + 1
+        if len(header) != 3 or not header[2].isdigit():
+            continue  # "<name> missing" (or ambiguous): no content follows
+        size = int(header[2])
+        if header[1] == b"blob":
+            return name, out[pos : pos + size].decode("utf-8", errors="replace")
+        pos += size + 1
+    return None
+
+
 def diff_names(path: Path, old: str, new: str, paths: list[str] | None = None) -> dict[str, str]:
     """Map each path that differs between two trees to its status letter (A, M, D, T).
 
@@ -302,7 +345,7 @@ def commit_tree(
     path: Path, tree: str, parent: str, message: str, *, author: Identity | None = None
 ) -> str:
     """Create a commit of ``tree`` on ``parent`` without moving any ref; return its sha."""
-    env = _identity_env(path, author)
+    env = identity_env(path, author)
     return git(["commit-tree", tree, "-p", parent, "-F", "-"], path, env=env, stdin=message).strip()
 
 
@@ -326,7 +369,7 @@ def merge(path: Path, rev: str, message: str, *, unrelated: bool = False) -> lis
         The unmerged index entries (``ls-files -u``): empty when the merge was committed,
         the conflicts otherwise, left in the work tree for the user as ``git merge`` does.
     """
-    env = {} if _configured_identity(path) else _identity_env(path, None)
+    env = {} if _configured_identity(path) else identity_env(path, None)
     env = {key: value for key, value in env.items() if key not in os.environ}
     args = ["merge", "--no-ff", "--no-edit", "--no-verify", "-m", message, rev]
     if unrelated:

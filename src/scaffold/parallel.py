@@ -18,6 +18,7 @@ callers remove whatever such a worker left half-written.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import sys
 import time
@@ -37,6 +38,11 @@ STOP_GRACE = 20.0
 
 class WorkerError(RuntimeError):
     """A worker process raised, or died, while handling an item."""
+
+
+def worker_count(jobs: int | None) -> int:
+    """The number of worker processes: ``jobs``, else the number of cores."""
+    return jobs or os.cpu_count() or 1
 
 
 def _raise_interrupt(signum: int, _frame: FrameType | None) -> NoReturn:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scaffold.answers import ANSWERS_FILE, check_answers, check_value, template_questions
+from scaffold.answers import check_answers, check_value, template_questions
 from scaffold.catalog import load_catalog
 from scaffold.errors import (
     DestinationExistsError,
@@ -30,8 +30,18 @@ from scaffold.errors import (
     UntrustedSourceError,
     UsageError,
 )
-from scaffold.gitrepo import Identity, commit_all, git, init_repo, render_message
-from scaffold.sources import BUNDLED, TemplateSource
+from scaffold.gitrepo import commit_all, git, init_repo, render_message
+from scaffold.project import (
+    ANSWERS_FILE,
+    BUNDLED,
+    COPIER_BUNDLED,
+    COPIER_SOURCE_KEY,
+    FEATURE_ANSWERS_FILE,
+    SOURCE_KEY,
+    VERSION_KEY,
+)
+from scaffold.project import author as recorded_author
+from scaffold.sources import TemplateSource
 from scaffold.staging import TEMP_PREFIX, Staging, sweep
 
 __all__ = ["TEMP_PREFIX", "RenderResult", "render_project"]
@@ -41,8 +51,6 @@ REQUIRED_WITHOUT_TERMINAL = ("template", "domain", "deploy_target")
 _PROJECT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9 _-]{0,63}")
 _VALIDATION = re.compile(r"^Validation error for question '(\w+)': (.*)$", re.S)
 _CHOICE = re.compile(r"^Invalid choice for '(\w+)': (.*) is not in \[(.*)\]$", re.S)
-#: The template's default email: a render answered with it is committed as the git user.
-PLACEHOLDER_EMAIL = "you@example.com"
 
 
 @dataclass(frozen=True)
@@ -97,22 +105,21 @@ def _record_metadata(project: Path, source: TemplateSource) -> dict[str, Any]:
     """Append scaffold's metadata to the answers file Copier wrote; return all answers."""
     import yaml
 
-    from scaffold.existing import FEATURE_ANSWERS_FILE
-
     path = project / FEATURE_ANSWERS_FILE
     if not path.exists():
         path = project / ANSWERS_FILE
-    extra = {"_scaffold_source": source.record, "_scaffold_version": source.version}
+    extra = {SOURCE_KEY: source.record, VERSION_KEY: source.version}
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     if source.spec == BUNDLED:
         # Copier records where the template was read from: for the bundled templates that is
         # a path inside one machine's site-packages, meaningless anywhere else.
-        text = re.sub(r"(?m)^_src_path: .*$", "_src_path: scaffold:bundled", text)
+        line = f"{COPIER_SOURCE_KEY}: {COPIER_BUNDLED}"
+        text = re.sub(rf"(?m)^{COPIER_SOURCE_KEY}: .*$", line, text)
     elif source.commit:
         # A git source is cloned into a temporary directory: record the URL instead, or
         # every render of the same commit would differ (and `scaffold update` never settle).
-        line = yaml.safe_dump({"_src_path": source.spec}, width=1000).strip()
-        text = re.sub(r"(?m)^_src_path: .*$", lambda _m: line, text)
+        line = yaml.safe_dump({COPIER_SOURCE_KEY: source.spec}, width=1000).strip()
+        text = re.sub(rf"(?m)^{COPIER_SOURCE_KEY}: .*$", lambda _m: line, text)
     path.write_text(
         text.rstrip("\n") + "\n" + yaml.safe_dump(extra, sort_keys=True), encoding="utf-8"
     )
@@ -318,7 +325,7 @@ def render_project(
         template = str(recorded["template"])
         stage("commit")
         init_repo(project)
-        author = _author(recorded)
+        author = recorded_author(recorded)
         commit = commit_all(
             project,
             render_message(
@@ -375,14 +382,6 @@ def _acceptable(question: str, value: str) -> bool:
     return len(value) <= _NAME_LIMIT
 
 
-def _author(recorded: dict[str, Any]) -> Identity | None:
-    """The render's author: the project's author unless it is the template's placeholder."""
-    email = str(recorded.get("author_email") or "")
-    if email in ("", PLACEHOLDER_EMAIL):
-        return None
-    return Identity(str(recorded.get("author_name")), email)
-
-
 def _render_into_existing(
     source: TemplateSource, dest: Path | None, answers: dict[str, Any], *, defaults: bool
 ) -> RenderResult:
@@ -415,6 +414,6 @@ def _render_into_existing(
         )
         files = rendered_files(project)
         check_no_collisions(dest, files)
-        commit = add_render(dest, project, source, recorded, _author(recorded), prefix)
+        commit = add_render(dest, project, source, recorded, recorded_author(recorded), prefix)
     template = str(recorded["template"])
     return RenderResult(dest, template, source.version, source.record, commit, recorded, len(files))

@@ -31,21 +31,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from scaffold.answers import ANSWERS_FILE, check_answers, template_questions
+from scaffold.answers import check_answers, template_questions
 from scaffold.errors import (
-    AnswersFileError,
     DirtyWorkTreeError,
     NoRenderCommitError,
     ScaffoldError,
     UsageError,
 )
-from scaffold.existing import FEATURE_ANSWERS_FILE, check_host_app_kept
+from scaffold.existing import check_host_app_kept
 from scaffold.gitrepo import (
     Identity,
     RenderCommit,
-    _identity_env,
     checkout_tree,
     commit_tree,
     diff_names,
@@ -54,6 +50,7 @@ from scaffold.gitrepo import (
     git_path,
     git_run,
     head,
+    identity_env,
     is_ancestor,
     is_pristine,
     merge_tree,
@@ -63,18 +60,33 @@ from scaffold.gitrepo import (
     render_message,
     resolve_commit,
     run_hook,
-    show_file,
     stage_dir,
     subtree,
-    toplevel,
     tree_of,
     with_subtree,
 )
 from scaffold.merge_report import FileChange, classify, parse_unmerged
-from scaffold.sources import BUNDLED, TemplateSource, open_source, split_spec
+from scaffold.project import (
+    BUNDLED,
+    NO_BASELINE,
+    VERSION_KEY,
+    Baseline,
+    Project,
+    compare_versions,
+    locate,
+    recorded_answers,
+    recorded_ref,
+    recorded_source,
+    recorded_version,
+    render_commits_of,
+    source_spec,
+    split_spec,
+)
+from scaffold.project import author as recorded_author
+from scaffold.sources import TemplateSource, open_source
 from scaffold.staging import pid_alive
+from scaffold.update_check import follow_track, is_older
 
-_NUMERIC_VERSION = re.compile(r"^v?(\d+(?:\.\d+)*)$")
 TEMP_PREFIX = "scaffold-update-"
 """Prefix of the temporary directory of one run: ``scaffold-update-<pid>-<random>``."""
 PAUSE_AT_ENV = "SCAFFOLD_UPDATE_PAUSE_AT"
@@ -141,41 +153,6 @@ class UpdateReport:
         return self.render is None
 
 
-@dataclass(frozen=True)
-class CheckReport:
-    """Whether a newer template version than the recorded one is available."""
-
-    path: Path
-    template: str
-    recorded_version: str
-    available_version: str
-    source: str
-    newer: bool
-
-
-@dataclass(frozen=True)
-class _Baseline:
-    sha: str
-    template: str | None
-    version: str | None
-    source: str | None
-
-
-@dataclass(frozen=True)
-class _Project:
-    repo: Path
-    """The work tree's root."""
-    prefix: str
-    """The project's folder in the repository, "" for its root."""
-
-    @property
-    def root(self) -> Path:
-        return self.repo / self.prefix if self.prefix else self.repo
-
-    def rel(self, name: str) -> str:
-        return f"{self.prefix}/{name}" if self.prefix else name
-
-
 def finished() -> bool:
     """Whether the running update has moved the branch (a later signal must not undo it)."""
     return _FINISHED.is_set()
@@ -222,22 +199,22 @@ def update_project(
     """
     _FINISHED.clear()
     say = notify or (lambda _line: None)
-    project = _locate(path)
+    project = locate(path)
     repo = project.repo
     notes = remove_leftovers(repo)
     for line in notes:
         say(line)
     untracked = _require_clean(repo, allow_untracked=dry_run)
-    recorded_answers, meta = _recorded_answers(project)
-    check_host_app_kept(recorded_answers, data or {})
-    answers = dict(recorded_answers)
+    owner_answers, meta = recorded_answers(project)
+    check_host_app_kept(owner_answers, data or {})
+    answers = dict(owner_answers)
     with _run_dir() as tmp:
-        recorded = bool(meta.get("_scaffold_version"))
+        recorded = bool(meta.get(VERSION_KEY))
         found, base_note = _find_baseline(project, baseline, can_rerender=recorded)
-        spec = _source_spec(meta, found, source, to)
-        old_version = str(meta.get("_scaffold_version") or found.version or "unknown")
+        spec = source_spec(meta, found, source, to)
+        old_version = recorded_version(meta, found, "unknown")
         with open_source(spec, trust=trust) as opened:
-            src = opened if source or to else _follow_track(opened, meta, found)
+            src = opened if source or to else follow_track(opened, meta, found)
             answers.update(check_answers(data or {}, template_questions(src.root)))
             template = str(answers.get("template") or found.template or src.root.name)
             if not allow_downgrade:
@@ -249,7 +226,7 @@ def update_project(
                     tmp,
                     meta,
                     found,
-                    recorded_answers,
+                    owner_answers,
                     base_note,
                     trust=trust,
                     only=None if rerender_recorded else src.spec,
@@ -282,7 +259,7 @@ def update_project(
 
 
 def _merge(
-    project: _Project,
+    project: Project,
     report: UpdateReport,
     src: TemplateSource,
     template: str,
@@ -350,28 +327,6 @@ def _run_dir() -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def check_for_update(
-    path: Path, *, source: str | None = None, to: str | None = None, trust: bool = False
-) -> CheckReport:
-    """Say whether the template source offers a newer version than the recorded one."""
-    project = _locate(path)
-    answers, meta = _recorded_answers(project)
-    commits = _render_commits_of(project)
-    base = (
-        _Baseline(commits[0].sha, commits[0].template, commits[0].version, commits[0].source)
-        if commits
-        else _Baseline("", None, None, None)
-    )
-    recorded = str(meta.get("_scaffold_version") or base.version or "unknown")
-    recorded_source = str(meta.get("_scaffold_source") or base.source or BUNDLED)
-    spec = _source_spec(meta, base, source, to)
-    with open_source(spec, trust=trust) as opened:
-        src = opened if source or to else _follow_track(opened, meta, base)
-        template = str(answers.get("template") or base.template or src.root.name)
-        newer = _is_newer(recorded, split_spec(recorded_source)[1], src)
-    return CheckReport(project.root, template, recorded, src.version, src.record, newer)
-
-
 def remove_leftovers(repo: Path) -> list[str]:
     """Remove what a killed earlier run left: its temporary directory and worktree.
 
@@ -399,53 +354,6 @@ def remove_leftovers(repo: Path) -> list[str]:
     return removed
 
 
-#: Where a project records its answers: ai-feature added to an existing project keeps its own.
-_ANSWERS_FILES = (FEATURE_ANSWERS_FILE, ANSWERS_FILE)
-
-
-def _locate(path: Path) -> _Project:
-    """Find the work tree and the project's folder in it (the answers file's folder)."""
-    root = toplevel(path) if path.is_dir() else None
-    if root is None:
-        raise UsageError(
-            f"{path} is not inside a git repository",
-            "run scaffold update in a repository made by `scaffold new`",
-        )
-    if resolve_commit(root, "HEAD") is None:
-        raise UsageError(f"{root} has no commits", "commit the generated project first")
-    here = path.resolve()
-    for folder in (here, *here.parents):
-        if any((folder / name).is_file() for name in _ANSWERS_FILES):
-            return _Project(root, _relative(folder, root))
-        if folder == root:
-            break
-    under = _relative(here, root)
-    patterns = [f"*{name}" for name in _ANSWERS_FILES]
-    listed = git(["ls-files", "--full-name", "-z", "--", *patterns], here).split("\0")
-    found = sorted(
-        {_parent(p) for p in listed if any(p == n or p.endswith(f"/{n}") for n in _ANSWERS_FILES)}
-    )
-    found = [f for f in found if not under or f == under or f.startswith(f"{under}/")]
-    if len(found) == 1:
-        return _Project(root, found[0])
-    if found:
-        raise UsageError(
-            f"{len(found)} projects under {path}: {', '.join(found)}",
-            "name the one to update: scaffold update PATH",
-        )
-    return _Project(root, under)
-
-
-def _relative(folder: Path, root: Path) -> str:
-    rel = folder.relative_to(root).as_posix()
-    return "" if rel == "." else rel
-
-
-def _parent(path: str) -> str:
-    parent = Path(path).parent.as_posix()
-    return "" if parent == "." else parent
-
-
 def _require_clean(repo: Path, *, allow_untracked: bool) -> list[str]:
     """Refuse a merge in progress or a dirty tree; return the untracked files if allowed."""
     operation = operation_in_progress(repo)
@@ -465,17 +373,9 @@ def _require_clean(repo: Path, *, allow_untracked: bool) -> list[str]:
     raise DirtyWorkTreeError(dirty)
 
 
-def _render_commits_of(project: _Project) -> list[RenderCommit]:
-    """The render commits of this project reachable from HEAD, newest first."""
-    commits = render_commits(project.repo)
-    if not project.prefix:
-        return [c for c in commits if not c.path]
-    return [c for c in commits if c.path == project.prefix or not c.path]
-
-
 def _find_baseline(
-    project: _Project, rev: str | None, *, can_rerender: bool
-) -> tuple[_Baseline, str]:
+    project: Project, rev: str | None, *, can_rerender: bool
+) -> tuple[Baseline, str]:
     """Return the verified baseline (sha "" when it must be rendered again) and a note.
 
     ``can_rerender``: the answers file records scaffold's version and source, so a project
@@ -484,14 +384,14 @@ def _find_baseline(
     repo = project.repo
     if rev is not None:
         return _named_baseline(project, rev), ""
-    commits = _render_commits_of(project)
+    commits = render_commits_of(project)
     if not commits:
         if can_rerender:
-            return _Baseline("", None, None, None), "no render commit in the history of HEAD"
+            return NO_BASELINE, "no render commit in the history of HEAD"
         raise NoRenderCommitError
     newest = commits[0]
     if newest.path == project.prefix and is_pristine(repo, newest, project.prefix):
-        return _Baseline(newest.sha, newest.template, newest.version, newest.source), ""
+        return Baseline.of(newest), ""
     if project.prefix and not newest.path and is_pristine(repo, newest, ""):
         # The project's history was imported into a folder (git subtree): its render commit
         # holds the project at the root. The baseline puts that tree in the folder.
@@ -503,12 +403,12 @@ def _find_baseline(
         if newest.tree is None
         else "has a tree that differs from its Scaffold-Tree trailer (amended or rewritten)"
     )
-    return _Baseline("", newest.template, newest.version, newest.source), (
+    return Baseline("", newest.template, newest.version, newest.source), (
         f"the render commit {newest.sha[:10]} {why}"
     )
 
 
-def _named_baseline(project: _Project, rev: str) -> _Baseline:
+def _named_baseline(project: Project, rev: str) -> Baseline:
     repo = project.repo
     sha = resolve_commit(repo, rev)
     if sha is None:
@@ -532,11 +432,11 @@ def _named_baseline(project: _Project, rev: str) -> _Baseline:
             )
         return _baseline_in_folder(project, tree, info)
     if info:
-        return _Baseline(sha, info.template, info.version, info.source)
-    return _Baseline(sha, None, None, None)
+        return Baseline(sha, info.template, info.version, info.source)
+    return replace(NO_BASELINE, sha=sha)
 
 
-def _baseline_in_folder(project: _Project, tree: str, info: RenderCommit | None) -> _Baseline:
+def _baseline_in_folder(project: Project, tree: str, info: RenderCommit | None) -> Baseline:
     """Commit HEAD's tree with the project's folder replaced by ``tree``, as a root commit."""
     repo = project.repo
     index = Path(tempfile.mkdtemp(prefix="index-")) / "index"
@@ -555,26 +455,26 @@ def _baseline_in_folder(project: _Project, tree: str, info: RenderCommit | None)
         subject=f"Baseline: {template} template {version} in {project.prefix}",
     )
     sha = git(["commit-tree", full, "-F", "-"], repo, stdin=message).strip()
-    return _Baseline(sha, template, version, info.source if info else None)
+    return Baseline(sha, template, version, info.source if info else None)
 
 
 def _rerender_baseline(
-    project: _Project,
+    project: Project,
     tmp: Path,
     meta: dict[str, Any],
-    found: _Baseline,
+    found: Baseline,
     answers: dict[str, Any],
     why: str,
     *,
     trust: bool,
     only: str | None,
-) -> _Baseline:
+) -> Baseline:
     """Render the recorded version again as the baseline; stop with a hint if it is gone.
 
     ``trust`` is the run's own ``--trust``; ``only``, when given, is the one source that may
     render (any other recorded source stops with the hint instead).
     """
-    version = str(meta.get("_scaffold_version") or found.version or "")
+    version = recorded_version(meta, found)
     spec = _recorded_spec(meta, found, version)
     hint = NoRenderCommitError().hint
     if spec is None:
@@ -600,7 +500,7 @@ def _rerender_baseline(
                 path=project.prefix,
                 subject=f"Render {template} template {version} again (baseline)",
             )
-            env = _identity_env(repo, author)
+            env = identity_env(repo, author)
             sha = git(["commit-tree", full, "-F", "-"], repo, env=env, stdin=message).strip()
     except ScaffoldError as exc:
         if isinstance(exc, UsageError) and exc.hint == hint:
@@ -608,14 +508,14 @@ def _rerender_baseline(
         raise UsageError(
             f"{why}, and rendering {version} again failed: {exc.message}", hint
         ) from exc
-    return _Baseline(sha, template, version, found.source)
+    return Baseline(sha, template, version, found.source)
 
 
-def _recorded_spec(meta: dict[str, Any], found: _Baseline, version: str) -> str | None:
+def _recorded_spec(meta: dict[str, Any], found: Baseline, version: str) -> str | None:
     """The source spec that renders the recorded version again, when there is one."""
     from scaffold import __version__
 
-    recorded = str(meta.get("_scaffold_source") or found.source or BUNDLED)
+    recorded = recorded_source(meta, found, BUNDLED)
     if recorded == BUNDLED:
         return BUNDLED if version == __version__ else None
     url, ref = split_spec(recorded)
@@ -624,97 +524,8 @@ def _recorded_spec(meta: dict[str, Any], found: _Baseline, version: str) -> str 
     return url if version.startswith("local-") else None
 
 
-def _recorded_answers(project: _Project | Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Return the answers of HEAD's answers file and its metadata (keys starting with _).
-
-    ``project`` may be a repository's root (the cohort commands read it so).
-    """
-    if isinstance(project, Path):
-        project = _Project(project, "")
-    for name in _ANSWERS_FILES:  # the feature's own first: ai-feature added to a project
-        rel = project.rel(name)
-        text = show_file(project.repo, "HEAD", rel)
-        if text is not None:
-            break
-    else:
-        rel = project.rel(ANSWERS_FILE)
-    if text is None:
-        raise UsageError(
-            f"no {rel} in HEAD",
-            "scaffold update renders with the recorded answers: restore the file from history",
-        )
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = str(getattr(exc, "problem", None) or exc).strip()
-        line = mark.line + 1 if mark is not None else None
-        raise AnswersFileError(project.repo / rel, problem, line) from exc
-    if not isinstance(raw, dict):
-        raise AnswersFileError(project.repo / rel, "expected a mapping", 1)
-    answers = {str(k): v for k, v in raw.items() if not str(k).startswith("_")}
-    meta = {str(k): v for k, v in raw.items() if str(k).startswith("_")}
-    return answers, meta
-
-
-def _source_spec(meta: dict[str, Any], base: _Baseline, source: str | None, to: str | None) -> str:
-    """Pick the template source: ``--source``, else the recorded one; ``--to`` sets the ref."""
-    copier_src = meta.get("_src_path")
-    if copier_src == "scaffold:bundled":
-        copier_src = BUNDLED
-    spec = str(source or meta.get("_scaffold_source") or base.source or copier_src or BUNDLED)
-    if spec == BUNDLED:
-        if to:
-            raise UsageError(
-                "--to needs a git template source",
-                "the bundled templates are those of the installed scaffold; "
-                "pass --source GIT_URL --to REF",
-            )
-        return spec
-    url, ref = split_spec(spec)
-    if to:
-        return f"{url}@{to}"
-    if source is None and ref is not None:
-        return f"{url}@HEAD"
-    return spec
-
-
-def _follow_track(src: TemplateSource, meta: dict[str, Any], base: _Baseline) -> TemplateSource:
-    """Move a git source to the newest version on the track the project is on.
-
-    A project on a tag follows the newer tags that contain it (another branch's tags are
-    another track); a project on a branch other than the default one follows that branch.
-    Otherwise the default branch, as opened.
-    """
-    recorded_source = str(meta.get("_scaffold_source") or base.source or "")
-    recorded = split_spec(recorded_source)[1] if recorded_source else None
-    root = src.root
-    if (
-        not (src.commit and recorded)
-        or git_run(["cat-file", "-e", f"{recorded}^{{commit}}"], root).returncode
-    ):
-        return src
-    target: str | None = None
-    if git(["tag", "--points-at", recorded], root).split():
-        newer = git(["tag", "--contains", recorded, "--sort=-v:refname"], root).split()
-        target = newer[0] if newer else None
-    elif not is_ancestor(root, recorded, "HEAD"):
-        listed = git(
-            ["branch", "--remotes", "--contains", recorded, "--format=%(refname:short)"], root
-        )
-        branches = [b for b in listed.split() if not b.endswith("/HEAD")]
-        target = branches[0] if len(branches) == 1 else None
-    if target is None or resolve_commit(root, target) == src.commit:
-        return src
-    from scaffold.sources import _describe
-
-    git(["checkout", "--quiet", "--detach", target], root)
-    version, commit = _describe(root)
-    return replace(src, ref=target, version=version, commit=commit)
-
-
 def _render_tree(
-    project: _Project,
+    project: Project,
     where: Path,
     src: TemplateSource,
     answers: dict[str, Any],
@@ -728,14 +539,14 @@ def _render_tree(
     recorded = copier_render(src, where, answers, defaults=not interactive)
     _pause("render")
     tree = stage_dir(project.repo, where, where.parent / f"{where.name}.index")
-    return tree, _author(recorded)
+    return tree, recorded_author(recorded)
 
 
 def _render_commit(
-    project: _Project,
+    project: Project,
     tmp: Path,
     src: TemplateSource,
-    base: _Baseline,
+    base: Baseline,
     answers: dict[str, Any],
     template: str,
     interactive: bool,
@@ -841,7 +652,7 @@ def _pause(point: str) -> None:
 
 def _merge_env(repo: Path) -> dict[str, str]:
     """The identity git would use for the owner's merge commit."""
-    env = _identity_env(repo, None)
+    env = identity_env(repo, None)
     return {key: value for key, value in env.items() if key not in os.environ}
 
 
@@ -970,48 +781,17 @@ def _label_markers(path: Path, label: str) -> None:
         path.write_bytes(new)
 
 
-def _author(recorded: dict[str, Any]) -> Identity | None:
-    """The render's author: the project's author unless it is the template's placeholder."""
-    from scaffold.render import PLACEHOLDER_EMAIL
-
-    email = str(recorded.get("author_email") or "")
-    if email in ("", PLACEHOLDER_EMAIL):
-        return None
-    return Identity(str(recorded.get("author_name")), email)
-
-
 def _refuse_downgrade(
-    recorded: str, meta: dict[str, Any], base: _Baseline, src: TemplateSource
+    recorded: str, meta: dict[str, Any], base: Baseline, src: TemplateSource
 ) -> None:
     """Refuse a source older than the recorded version (copier refuses downgrades too)."""
-    recorded_source = str(meta.get("_scaffold_source") or base.source or "")
-    recorded_commit = split_spec(recorded_source)[1] if recorded_source else None
-    older = False
+    recorded_commit = recorded_ref(meta, base)
     if src.commit and recorded_commit and src.commit != recorded_commit:
-        known = git_run(["cat-file", "-e", f"{recorded_commit}^{{commit}}"], src.root)
-        older = known.returncode == 0 and is_ancestor(src.root, src.commit, recorded_commit)
+        older = is_older(src, recorded_commit)
     else:
-        old, new = _NUMERIC_VERSION.match(recorded), _NUMERIC_VERSION.match(src.version)
-        older = bool(old and new and _numbers(new[1]) < _numbers(old[1]))
+        older = compare_versions(recorded, src.version) == -1
     if older:
         raise UsageError(
             f"{src.version} is older than the recorded version {recorded}; nothing was changed",
             "pass --allow-downgrade to go back to it anyway",
         )
-
-
-def _is_newer(recorded: str, recorded_commit: str | None, src: TemplateSource) -> bool:
-    """Whether ``src`` is newer than the recorded version (or just different, if unordered)."""
-    if src.commit and recorded_commit:
-        if src.commit == recorded_commit:
-            return False
-        known = git_run(["cat-file", "-e", f"{recorded_commit}^{{commit}}"], src.root)
-        return not (known.returncode == 0 and is_ancestor(src.root, src.commit, recorded_commit))
-    old, new = _NUMERIC_VERSION.match(recorded), _NUMERIC_VERSION.match(src.version)
-    if old and new:
-        return _numbers(new[1]) > _numbers(old[1])
-    return src.version != recorded
-
-
-def _numbers(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split("."))

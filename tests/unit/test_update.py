@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from scaffold.errors import DirtyWorkTreeError, NoRenderCommitError, UsageError
-from scaffold.update import check_for_update, update_project
+from scaffold.update import update_project
+from scaffold.update_check import check_for_update
 from tests.unit.update_helpers import (
     NOTES,
     by_path,

@@ -17,9 +17,9 @@ from scaffold.errors import NoRenderCommitError, UsageError
 from scaffold.update import (
     HookRejectedError,
     PathsInTheWayError,
-    check_for_update,
     update_project,
 )
+from scaffold.update_check import check_for_update
 from tests.unit.update_helpers import (
     NOTES,
     build_tree,

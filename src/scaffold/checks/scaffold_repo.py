@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Any
 
-from scaffold.answers import ANSWERS_FILE
 from scaffold.checks.base import Finding, SkipCheck, check
 from scaffold.checks.repo import Repo
 from scaffold.errors import GitError
+from scaffold.project import ANSWERS_FILE
 
 REPORTS_DIR = "reports"
 _REPORT_NAME = re.compile(r"eval|metric|score|result", re.I)
