@@ -21,9 +21,9 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed ## Create .venv with scaffold and its dev tools
 
-lint: setup ## ruff, ruff format and mypy --strict on scaffold itself
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+lint: setup ## ruff, ruff format and mypy --strict on scaffold itself (src, tests, bench, tools)
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff format --check src tests bench tools
 	$(BIN)/mypy
 
 test: lint ## Lint, then the whole suite: unit, template matrix, end-to-end

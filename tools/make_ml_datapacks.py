@@ -1,6 +1,7 @@
 """Generate the data packs shipped by the ml-pipeline template (maintainer tool, run by hand).
 
-Writes, for every domain preset, ``templates/_shared/ml-data/<domain>/`` (rendered into the generated repo's ``data/``) with
+Writes, for every domain preset, ``templates/_shared/ml-data/<domain>/`` (rendered into the
+generated repo's ``data/``) with
 ``dataset.csv`` (features, an id column and a binary target with a learnable signal, mixed
 numeric and categorical columns, a few missing values), ``drifted.csv`` (a later production
 batch without labels whose distributions have moved, with a few data-quality problems) and

@@ -65,16 +65,27 @@ TARGET_JOBS: dict[str, set[str]] = {
 GATE_NAMES: dict[str, set[str]] = {
     "hf-spaces": {"HF_TOKEN", "HF_SPACE"},
     "cloud-run": {
-        "GCP_PROJECT_ID", "GCP_REGION", "GCP_ARTIFACT_REPOSITORY",
-        "GCP_WORKLOAD_IDENTITY_PROVIDER", "GCP_SERVICE_ACCOUNT",
+        "GCP_PROJECT_ID",
+        "GCP_REGION",
+        "GCP_ARTIFACT_REPOSITORY",
+        "GCP_WORKLOAD_IDENTITY_PROVIDER",
+        "GCP_SERVICE_ACCOUNT",
     },
     "aws-ecs": {
-        "AWS_ROLE_ARN", "AWS_REGION", "ECR_REPOSITORY", "ECS_CLUSTER", "ECS_SERVICE",
+        "AWS_ROLE_ARN",
+        "AWS_REGION",
+        "ECR_REPOSITORY",
+        "ECS_CLUSTER",
+        "ECS_SERVICE",
         "ECS_EXECUTION_ROLE_ARN",
     },
     "azure-container-apps": {
-        "AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_SUBSCRIPTION_ID", "AZURE_RESOURCE_GROUP",
-        "AZURE_CONTAINER_REGISTRY", "AZURE_CONTAINER_APP",
+        "AZURE_CLIENT_ID",
+        "AZURE_TENANT_ID",
+        "AZURE_SUBSCRIPTION_ID",
+        "AZURE_RESOURCE_GROUP",
+        "AZURE_CONTAINER_REGISTRY",
+        "AZURE_CONTAINER_APP",
     },
     "fly": {"FLY_API_TOKEN"},
 }
@@ -86,12 +97,14 @@ PINNED_ACTIONS: dict[str, tuple[str, str]] = {
     "actions/setup-python": ("5fda3b95a4ea91299a34e894583c3862153e4b97", "v7.0.0"),
     "google-github-actions/auth": ("ba79af03959ebeac9769e648f473a284504d9193", "v2.1.10"),
     "aws-actions/configure-aws-credentials": (
-        "b47578312673ae6fa5b5096b330d9fbac3d116df", "v4.2.1",
+        "b47578312673ae6fa5b5096b330d9fbac3d116df",
+        "v4.2.1",
     ),
     "aws-actions/amazon-ecr-login": ("062b18b96a7aff071d4dc91bc00c4c1a7945b076", "v2.0.1"),
     "azure/login": ("a65d910e8af852a8061c627c456678983e180302", "v2.2.0"),
     "superfly/flyctl-actions/setup-flyctl": (
-        "fc53c09e1bc3be6f54706524e3b82c4f462f77be", "v1.5",
+        "fc53c09e1bc3be6f54706524e3b82c4f462f77be",
+        "v1.5",
     ),
 }
 
@@ -118,10 +131,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def _render(copie: Any, template: str, target: str) -> Path:
-    result = copie.copy(extra_answers={
-        "template": template, "deploy_target": target, "domain": "finance",
-        "project_name": f"acme {target}",
-    })
+    result = copie.copy(
+        extra_answers={
+            "template": template,
+            "deploy_target": target,
+            "domain": "finance",
+            "project_name": f"acme {target}",
+        }
+    )
     assert result.exit_code == 0, result.exception
     return Path(result.project_dir)
 
@@ -140,7 +157,7 @@ def _run(args: list[str], cwd: Path) -> None:
 
 def _dockerfile_env(project: Path) -> dict[str, str]:
     text = (project / "Dockerfile").read_text().replace("\\\n", " ")
-    runtime = text[text.index("AS runtime"):]
+    runtime = text[text.index("AS runtime") :]
     env: dict[str, str] = {}
     for line in re.findall(r"^ENV (.+)$", runtime, flags=re.M):
         env.update(dict(re.findall(r'(\w+)=("[^"]*"|\S+)', line)))
@@ -216,8 +233,9 @@ def _check_workflow_lints_gates_and_pins(project: Path, target: str) -> None:
     ci = project / ".github/workflows/ci.yml"
     _run([_tool("actionlint"), str(ci)], project)
     _run([_tool("zizmor"), "--offline", "--min-severity", "low", str(ci)], project)
-    _run([_tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(ci)],
-         project)
+    _run(
+        [_tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(ci)], project
+    )
     _run([_tool("hadolint"), "Dockerfile"], project)
 
     text = ci.read_text()
@@ -259,16 +277,18 @@ def test_deploy_gate_skips_with_a_notice_until_configured(
     """Run the gate's own script: a fresh fork (nothing set) skips, a configured repo deploys."""
     project = _render(copie, "rag-system", target)
     step = yaml.safe_load((project / ".github/workflows/ci.yml").read_text())["jobs"][
-        "deploy-config"]["steps"][0]
+        "deploy-config"
+    ]["steps"][0]
     bash = shutil.which("bash")
     assert bash
     for configured in (False, True):
         output = tmp_path / f"output-{configured}"
         output.write_text("")
         env = {"PATH": os.environ["PATH"], "GITHUB_OUTPUT": str(output)}
-        env.update({name: "set" if configured else "" for name in step["env"]})
-        proc = subprocess.run([bash, "-e", "-c", step["run"]], env=env, capture_output=True,
-                              text=True, check=True)
+        env.update(dict.fromkeys(step["env"], "set" if configured else ""))
+        proc = subprocess.run(
+            [bash, "-e", "-c", step["run"]], env=env, capture_output=True, text=True, check=True
+        )
         assert output.read_text() == f"ready={'true' if configured else 'false'}\n"
         if configured:
             assert proc.stdout == ""
@@ -289,8 +309,10 @@ def _check_platform_config_matches_the_app(project: Path, target: str) -> None:
     ci = (project / ".github/workflows/ci.yml").read_text()
 
     if target == "docker":
-        _run([_tool("check-jsonschema"), "--builtin-schema", "vendor.compose-spec",
-              "compose.yaml"], project)
+        _run(
+            [_tool("check-jsonschema"), "--builtin-schema", "vendor.compose-spec", "compose.yaml"],
+            project,
+        )
         compose = yaml.safe_load((project / "compose.yaml").read_text())
         app = compose["services"]["app"]
         assert app["ports"] == [f"{PORT}:{PORT}"] and app["environment"]["PORT"] == str(PORT)
@@ -333,8 +355,9 @@ def _check_platform_config_matches_the_app(project: Path, target: str) -> None:
         assert any(
             d.startswith("streamlit") for d in pyproject["project"]["optional-dependencies"]["ui"]
         )
-        assert "from acme_streamlit_cloud.ui import main" in (
-            project / "streamlit_app.py").read_text()
+        assert (
+            "from acme_streamlit_cloud.ui import main" in (project / "streamlit_app.py").read_text()
+        )
         assert ".streamlit/secrets.toml" in (project / ".gitignore").read_text().split("\n")
     elif target == "cloud-run":
         assert f"--port {PORT}" in ci
@@ -350,10 +373,28 @@ def test_rendered_ecs_task_definition_is_valid(copie: Any) -> None:
     role = "arn:aws:iam::123456789012:role/acme-aws-ecs-execution"
     for efs in ["", "fs-0123456789abcdef0:fsap-0123456789abcdef0"]:
         proc = subprocess.run(
-            ["jq", "--arg", "image", image, "--arg", "role", role, "--arg", "region",
-             "eu-west-1", "--arg", "efs", efs, "-f", ".aws/render-task-definition.jq",
-             ".aws/task-definition.json"],
-            cwd=project, capture_output=True, text=True, check=True,
+            [
+                "jq",
+                "--arg",
+                "image",
+                image,
+                "--arg",
+                "role",
+                role,
+                "--arg",
+                "region",
+                "eu-west-1",
+                "--arg",
+                "efs",
+                efs,
+                "-f",
+                ".aws/render-task-definition.jq",
+                ".aws/task-definition.json",
+            ],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         task = json.loads(proc.stdout)
         _validate_task_definition(task)
@@ -384,10 +425,14 @@ def _check_docs_settings_and_env(project: Path, target: str) -> None:
     assert section.count("```mermaid") == 1
     env_example = (project / ".env.example").read_text()
     expected = {
-        "docker": "APP_PUBLIC_URL=", "hf-spaces": "SPACE_ID=",
-        "streamlit-cloud": "APP_PUBLIC_URL=", "cloud-run": "K_SERVICE=",
-        "aws-ecs": "ECS_CONTAINER_METADATA_URI_V4=", "azure-container-apps": "CONTAINER_APP_NAME=",
-        "fly": "FLY_APP_NAME=", "render": "RENDER_EXTERNAL_URL=",
+        "docker": "APP_PUBLIC_URL=",
+        "hf-spaces": "SPACE_ID=",
+        "streamlit-cloud": "APP_PUBLIC_URL=",
+        "cloud-run": "K_SERVICE=",
+        "aws-ecs": "ECS_CONTAINER_METADATA_URI_V4=",
+        "azure-container-apps": "CONTAINER_APP_NAME=",
+        "fly": "FLY_APP_NAME=",
+        "render": "RENDER_EXTERNAL_URL=",
     }[target]
     assert expected in env_example
     assert expected.rstrip("=") in readme

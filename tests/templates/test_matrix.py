@@ -30,14 +30,30 @@ LICENSES = ["MIT", "Apache-2.0", "BSD-3-Clause", "none"]
 BIN = Path(sys.executable).parent
 
 REQUIRED_FILES = [
-    "README.md", "docs/architecture.md", ".env.example", ".gitignore", ".dockerignore",
-    ".pre-commit-config.yaml", "Makefile", "pyproject.toml", ".github/workflows/ci.yml",
-    "Dockerfile", ".copier-answers.yml", "tests/conftest.py",
+    "README.md",
+    "docs/architecture.md",
+    ".env.example",
+    ".gitignore",
+    ".dockerignore",
+    ".pre-commit-config.yaml",
+    "Makefile",
+    "pyproject.toml",
+    ".github/workflows/ci.yml",
+    "Dockerfile",
+    ".copier-answers.yml",
+    "tests/conftest.py",
 ]
 README_SECTIONS = [
-    "Executive summary", "The problem", "Architecture overview", "Quickstart", "Results",
-    "Configuration and secrets", "Deployment", "Project structure",
-    "Design decisions and interview talking points", "Lessons learned",
+    "Executive summary",
+    "The problem",
+    "Architecture overview",
+    "Quickstart",
+    "Results",
+    "Configuration and secrets",
+    "Deployment",
+    "Project structure",
+    "Design decisions and interview talking points",
+    "Lessons learned",
 ]
 
 
@@ -58,13 +74,19 @@ def _matrix(full: bool) -> list[Any]:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "combo" in metafunc.fixturenames:
         full = bool(metafunc.config.getoption("--full-matrix"))
-        metafunc.parametrize(("combo"), [p.values for p in _matrix(full)],
-                             ids=[p.id for p in _matrix(full)])
+        metafunc.parametrize(
+            ("combo"), [p.values for p in _matrix(full)], ids=[p.id for p in _matrix(full)]
+        )
 
 
 def _render(copie: Any, template: str, domain: str, python: str, license_: str) -> Path:
-    answers = {"template": template, "domain": domain, "python_version": python,
-               "license": license_, "project_name": f"{domain} {template}"}
+    answers = {
+        "template": template,
+        "domain": domain,
+        "python_version": python,
+        "license": license_,
+        "project_name": f"{domain} {template}",
+    }
     result = copie.copy(extra_answers=answers)
     assert result.exit_code == 0, result.exception
     assert result.project_dir is not None
@@ -82,8 +104,11 @@ def test_render(copie: Any, combo: tuple[str, str, str, str]) -> None:
     files = [p for p in project.rglob("*") if p.is_file()]
     for path in files:
         text = path.read_text(encoding="utf-8")
-        assert not re.search(r"\{\{|\{%|%\}|\}\}", text.replace("${{", "").replace("}}\"", "")) \
-            or path.name == "ci.yml" or path.suffix == ".j2", f"unrendered Jinja in {path}"
+        assert (
+            not re.search(r"\{\{|\{%|%\}|\}\}", text.replace("${{", "").replace('}}"', ""))
+            or path.name == "ci.yml"
+            or path.suffix == ".j2"
+        ), f"unrendered Jinja in {path}"
         if path.suffix in {".yml", ".yaml"}:
             assert yaml.safe_load(text) is not None, path
         elif path.suffix == ".toml":
@@ -101,16 +126,26 @@ def test_render(copie: Any, combo: tuple[str, str, str, str]) -> None:
     assert "```mermaid" in (project / "docs/architecture.md").read_text()
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     assert pyproject["project"]["requires-python"] == f">={python}"
-    assert f"python:${{PYTHON_VERSION}}-slim" in (project / "Dockerfile").read_text()
+    assert "python:${PYTHON_VERSION}-slim" in (project / "Dockerfile").read_text()
     assert f'python-version: "{python}"' in (project / ".github/workflows/ci.yml").read_text()
     env = (project / ".env.example").read_text()
     assert "PORT=8000" in env and "\n.env\n" in (project / ".gitignore").read_text()
 
-    ruff = subprocess.run([str(BIN / "ruff"), "check", "--no-cache", "."], cwd=project,
-                          capture_output=True, text=True, check=False)
+    ruff = subprocess.run(
+        [str(BIN / "ruff"), "check", "--no-cache", "."],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert ruff.returncode == 0, ruff.stdout
-    fmt = subprocess.run([str(BIN / "ruff"), "format", "--check", "--no-cache", "."],
-                         cwd=project, capture_output=True, text=True, check=False)
+    fmt = subprocess.run(
+        [str(BIN / "ruff"), "format", "--check", "--no-cache", "."],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert fmt.returncode == 0, fmt.stdout
 
 
@@ -123,14 +158,21 @@ def test_workflows_and_dockerfile_pass_linters(copie: Any, template: str, python
     for tool, args in [
         ("actionlint", [str(w) for w in workflows]),
         ("zizmor", ["--offline", "--min-severity", "low", *[str(w) for w in workflows]]),
-        ("check-jsonschema", ["--builtin-schema", "vendor.github-workflows",
-                              *[str(w) for w in workflows]]),
+        (
+            "check-jsonschema",
+            ["--builtin-schema", "vendor.github-workflows", *[str(w) for w in workflows]],
+        ),
         ("hadolint", ["Dockerfile"]),
     ]:
         exe = BIN / tool
         assert exe.exists() or shutil.which(tool), f"{tool} is not installed"
-        proc = subprocess.run([str(exe if exe.exists() else tool), *args], cwd=project,
-                              capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            [str(exe if exe.exists() else tool), *args],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert proc.returncode == 0, f"{tool}:\n{proc.stdout}\n{proc.stderr}"
 
 
@@ -147,10 +189,13 @@ def test_workflow_actions_are_current_majors(copie: Any) -> None:
 
 
 def test_custom_domain_uses_its_description(copie: Any) -> None:
-    result = copie.copy(extra_answers={
-        "template": "rag-system", "domain": "custom",
-        "domain_description": "Triage of wildlife rescue calls for volunteers.",
-    })
+    result = copie.copy(
+        extra_answers={
+            "template": "rag-system",
+            "domain": "custom",
+            "domain_description": "Triage of wildlife rescue calls for volunteers.",
+        }
+    )
     assert result.exit_code == 0, result.exception
     project = Path(result.project_dir)
     assert "Triage of wildlife rescue calls" in (project / "README.md").read_text()
@@ -158,21 +203,31 @@ def test_custom_domain_uses_its_description(copie: Any) -> None:
 
 AI_FEATURES = ["classify", "summarize", "extract", "search"]
 AI_VARIANTS = [
-    pytest.param(f, h, DOMAINS[i % len(DOMAINS)], id=f"ai-feature-{h}-{f}-domain:{DOMAINS[i % len(DOMAINS)]}")
+    pytest.param(
+        f, h, DOMAINS[i % len(DOMAINS)], id=f"ai-feature-{h}-{f}-domain:{DOMAINS[i % len(DOMAINS)]}"
+    )
     for i, (h, f) in enumerate(itertools.product(["sample", "existing"], AI_FEATURES))
 ]
 EXISTING_FILES = [
-    ".copier-answers.ai-feature.yml", ".env.ai-feature.example", ".github/workflows/ai-feature.yml",
-    "docs/integration.md", "docs/adr/ai-feature-0001-port-and-adapters.md",
-    "ai_feature/pyproject.toml", "ai_feature/Makefile", "ai_feature/README.md", "ai_feature/conftest.py",
-    "ai_feature/data/quality_floor.json", "ai_feature/tests/conftest.py",
+    ".copier-answers.ai-feature.yml",
+    ".env.ai-feature.example",
+    ".github/workflows/ai-feature.yml",
+    "docs/integration.md",
+    "docs/adr/ai-feature-0001-port-and-adapters.md",
+    "ai_feature/pyproject.toml",
+    "ai_feature/Makefile",
+    "ai_feature/README.md",
+    "ai_feature/conftest.py",
+    "ai_feature/data/quality_floor.json",
+    "ai_feature/tests/conftest.py",
 ]
 
 
 def _ruff_clean(project: Path) -> None:
     for args in (["check", "--no-cache", "."], ["format", "--check", "--no-cache", "."]):
-        proc = subprocess.run([str(BIN / "ruff"), *args], cwd=project, capture_output=True,
-                              text=True, check=False)
+        proc = subprocess.run(
+            [str(BIN / "ruff"), *args], cwd=project, capture_output=True, text=True, check=False
+        )
         assert proc.returncode == 0, proc.stdout
 
 
@@ -184,30 +239,47 @@ SEAMS = {"fastapi": "router.py", "flask": "blueprint.py", "django": "django_app/
 @pytest.mark.parametrize(("feature", "host_app", "domain"), AI_VARIANTS)
 def test_ai_feature_variants(copie: Any, feature: str, host_app: str, domain: str) -> None:
     existing = {"host_framework": HOST_FRAMEWORKS[feature]} if host_app == "existing" else {}
-    result = copie.copy(extra_answers={
-        "template": "ai-feature", "domain": domain, "feature": feature, "host_app": host_app,
-        "project_name": f"acme {domain}", **existing,
-    })
+    result = copie.copy(
+        extra_answers={
+            "template": "ai-feature",
+            "domain": domain,
+            "feature": feature,
+            "host_app": host_app,
+            "project_name": f"acme {domain}",
+            **existing,
+        }
+    )
     assert result.exit_code == 0, result.exception
     project = Path(result.project_dir)
     slug = f"acme_{domain}".replace("-", "_")
-    answers_file = ".copier-answers.yml" if host_app == "sample" else ".copier-answers.ai-feature.yml"
+    answers_file = (
+        ".copier-answers.yml" if host_app == "sample" else ".copier-answers.ai-feature.yml"
+    )
     answers = yaml.safe_load((project / answers_file).read_text())
     assert (answers["feature"], answers["host_app"]) == (feature, host_app)
-    package = project / (f"src/{slug}/feature" if host_app == "sample" else f"ai_feature/src/{slug}_ai")
+    package = project / (
+        f"src/{slug}/feature" if host_app == "sample" else f"ai_feature/src/{slug}_ai"
+    )
     for module in ("port", "baseline", "providers", "service", "redact", "store", "evaluate"):
         assert (package / f"{module}.py").is_file(), module
     assert (package / "search.py").exists() == (feature == "search")
     for path in (p for p in project.rglob("*") if p.is_file()):
         text = path.read_text(encoding="utf-8")
-        assert not re.search(r"\{\{|\{%|%\}", text.replace("${{", "")), f"unrendered Jinja in {path}"
+        assert not re.search(r"\{\{|\{%|%\}", text.replace("${{", "")), (
+            f"unrendered Jinja in {path}"
+        )
         if path.suffix == ".py":
             ast.parse(text, filename=str(path))
         elif path.suffix == ".json":
             json.loads(text)
     if host_app == "sample":
-        for rel in [*REQUIRED_FILES, f"src/{slug}/records.py", f"src/{slug}/ui.py",
-                    "bench/bench_latency.py", "data/quality_floor.json"]:
+        for rel in [
+            *REQUIRED_FILES,
+            f"src/{slug}/records.py",
+            f"src/{slug}/ui.py",
+            "bench/bench_latency.py",
+            "data/quality_floor.json",
+        ]:
             assert (project / rel).is_file(), rel
         assert not (project / "ai_feature").exists()
         assert not (project / "docs/integration.md").exists()
@@ -216,9 +288,23 @@ def test_ai_feature_variants(copie: Any, feature: str, host_app: str, domain: st
     for rel in EXISTING_FILES:
         assert (project / rel).is_file(), rel
     # Only the feature: none of the files an existing project already has.
-    for rel in ["README.md", "pyproject.toml", "Makefile", "Dockerfile", ".gitignore", "src", "tests",
-                ".copier-answers.yml", "compose.yaml", "fly.toml", "render.yaml", ".aws", ".streamlit",
-                "requirements.txt", "streamlit_app.py"]:
+    for rel in [
+        "README.md",
+        "pyproject.toml",
+        "Makefile",
+        "Dockerfile",
+        ".gitignore",
+        "src",
+        "tests",
+        ".copier-answers.yml",
+        "compose.yaml",
+        "fly.toml",
+        "render.yaml",
+        ".aws",
+        ".streamlit",
+        "requirements.txt",
+        "streamlit_app.py",
+    ]:
         assert not (project / rel).exists(), rel
     assert "deploy_target" not in answers, "the feature alone is deployed with its host"
     framework = HOST_FRAMEWORKS[feature]
@@ -228,10 +314,17 @@ def test_ai_feature_variants(copie: Any, feature: str, host_app: str, domain: st
     assert "OPENAI_API_KEY" in (project / ".env.ai-feature.example").read_text()
     _ruff_clean(project / "ai_feature")
     workflow = str(project / ".github/workflows/ai-feature.yml")
-    for tool, args in [("actionlint", [workflow]),
-                       ("zizmor", ["--offline", "--min-severity", "low", workflow]),
-                       ("check-jsonschema", ["--builtin-schema", "vendor.github-workflows", workflow])]:
+    for tool, args in [
+        ("actionlint", [workflow]),
+        ("zizmor", ["--offline", "--min-severity", "low", workflow]),
+        ("check-jsonschema", ["--builtin-schema", "vendor.github-workflows", workflow]),
+    ]:
         exe = BIN / tool
-        proc = subprocess.run([str(exe if exe.exists() else tool), *args], cwd=project,
-                              capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            [str(exe if exe.exists() else tool), *args],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert proc.returncode == 0, f"{tool}:\n{proc.stdout}\n{proc.stderr}"
