@@ -20,6 +20,8 @@ from typing import Any, NoReturn
 
 from scaffold.errors import ScaffoldError
 
+#: Click context settings of every command: ``-h`` is ``--help``.
+CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"]}
 #: Exit code of an interrupted command (128 + SIGINT, as shells report it).
 INTERRUPTED = 130
 

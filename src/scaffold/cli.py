@@ -17,6 +17,7 @@ import typer
 
 from scaffold import __version__
 from scaffold._console import (
+    CONTEXT_SETTINGS,
     OutputFormat,
     ReportFormat,
     err,
@@ -38,7 +39,7 @@ app = typer.Typer(
     name="scaffold",
     help="Generate and update AI-engineering portfolio repositories.",
     no_args_is_help=True,
-    add_completion=False,
+    context_settings=CONTEXT_SETTINGS,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )

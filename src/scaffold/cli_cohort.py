@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from scaffold._console import (
+    CONTEXT_SETTINGS,
     ReportFormat,
     handle_errors,
     interrupt_on_sigterm,
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 cohort_app = typer.Typer(
     help="One repo per student from a roster, updated together.",
     no_args_is_help=True,
+    context_settings=CONTEXT_SETTINGS,
     rich_markup_mode=None,
 )
 

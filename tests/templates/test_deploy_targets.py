@@ -242,7 +242,7 @@ def _check_workflow_lints_gates_and_pins(project: Path, target: str) -> None:
     workflow = yaml.safe_load(text)
     assert workflow["permissions"] == {"contents": "read"}
     jobs = workflow["jobs"]
-    assert set(jobs) == {"test", "image"} | TARGET_JOBS[target]
+    assert set(jobs) == {"test", "image", "portfolio"} | TARGET_JOBS[target]
     _check_steps_and_needs(workflow)
 
     uses = re.findall(r"uses: ([\w./-]+)@(\S+) # (v[\d.]+)\n", text)
