@@ -1,3 +1,3 @@
 """scaffold: generate and update AI-engineering portfolio repositories."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -25,7 +25,7 @@ def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 def test_installed_wheel_generates_a_repo(tmp_path: Path) -> None:
     _run(UV, "build", "--wheel", "--out-dir", str(tmp_path / "dist"), str(REPO_ROOT), cwd=tmp_path)
-    (wheel,) = (tmp_path / "dist").glob("scaffold-*.whl")
+    (wheel,) = (tmp_path / "dist").glob("scaffold_portfolio-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "scaffold/templates/copier.yml" in names
     assert "scaffold/templates/catalog.yml" in names

