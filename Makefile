@@ -8,7 +8,7 @@ DEMO := demo
 TEMPLATES := ml-pipeline rag-system ai-feature
 PYTEST_ARGS ?=
 
-.PHONY: help setup lint test test-fast bench demo clean
+.PHONY: help setup lint test test-fast test-unit bench demo clean
 
 help: ## List the tasks
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-10s %s\n", $$1, $$2}'
@@ -31,6 +31,9 @@ test: lint ## Lint, then the whole suite: unit, template matrix, end-to-end
 
 test-fast: setup ## Unit and template tests only (no end-to-end installs)
 	$(BIN)/pytest -n 2 --dist worksteal -p no:cacheprovider -m "not e2e" $(PYTEST_ARGS)
+
+test-unit: setup ## Fast unit tests only: no template render, no end-to-end install
+	$(BIN)/pytest -n 2 -p no:cacheprovider -m "not integration and not e2e" $(PYTEST_ARGS)
 
 bench: setup ## Benchmarks: start-up, render, update and cohort speed
 	PATH="$(BIN):$$PATH" $(BIN)/python bench/bench_cli.py

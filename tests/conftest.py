@@ -1,4 +1,11 @@
-"""Shared test set-up: git isolated from the developer's config, and the matrix option."""
+"""Shared test set-up: git isolated from the developer's config, the matrix option, markers.
+
+Three layers: fast unit tests (no template render; ``make test-unit``), ``integration``
+tests (they render templates or run the CLI end to end on real repos: every module of
+``tests/templates`` and the ``tests/unit`` modules in :data:`INTEGRATION_MODULES`, or a test
+marked so itself), and ``e2e`` (a generated repo installed and run; ``tests/e2e``).
+``make test-fast`` is everything but e2e.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,36 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = REPO_ROOT / "templates"
+
+
+#: tests/unit modules whose tests render templates (Copier) or run whole commands on them.
+INTEGRATION_MODULES = frozenset(
+    {
+        "test_cli_new",
+        "test_cohort",
+        "test_cohort_real",
+        "test_cohort_safety",
+        "test_corpus",
+        "test_dataset",
+        "test_destination",
+        "test_render",
+        "test_render_existing",
+        "test_roster",
+        "test_update",
+        "test_update_cli",
+        "test_update_interrupts",
+        "test_update_property",
+        "test_update_safety",
+    }
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the integration tests (see the module docstring)."""
+    for item in items:
+        path = item.path.relative_to(REPO_ROOT)
+        if path.parts[:2] == ("tests", "templates") or path.stem in INTEGRATION_MODULES:
+            item.add_marker(pytest.mark.integration)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -11,6 +11,7 @@ from scaffold.answers import (
     MAX_ANSWERS_FILE_BYTES,
     UnknownQuestionError,
     check_answers,
+    check_value,
     load_answers_file,
     parse_data,
 )
@@ -112,3 +113,51 @@ def test_check_answers_types_lengths_and_lines() -> None:
     with pytest.raises(UnknownQuestionError, match="unknown question 'descripton'") as info:
         check_answers({"descripton": "x"}, questions)
     assert "did you mean 'description'" in (info.value.hint or "")
+
+
+# Found by mutation testing (mutmut on answers.py): the limit's boundary, each refused
+# Unicode category and the noncharacter ranges' ends were not pinned by any test.
+
+
+def test_an_answer_of_exactly_the_limit_is_accepted() -> None:
+    assert check_value("description", "x" * MAX_ANSWER_LENGTH) == "x" * MAX_ANSWER_LENGTH
+    with pytest.raises(ValueError, match=f"{MAX_ANSWER_LENGTH + 1} characters long"):
+        check_value("description", "x" * (MAX_ANSWER_LENGTH + 1))
+
+
+@pytest.mark.parametrize(
+    ("char", "where"),
+    [
+        pytest.param("\n", "a line break", id="newline"),
+        pytest.param("\u2028", "a line break", id="line-separator-Zl"),
+        pytest.param("\u2029", "a line break", id="paragraph-separator-Zp"),
+        pytest.param("\x07", "the character U+0007", id="control-Cc"),
+        pytest.param("\ud800", "the character U+D800", id="surrogate-Cs"),
+        pytest.param("\u202e", "the character RIGHT-TO-LEFT OVERRIDE", id="bidi"),
+        pytest.param("\ufdd0", "the character U+FDD0", id="noncharacter-first"),
+        pytest.param("\ufdef", "the character U+FDEF", id="noncharacter-last"),
+        pytest.param("\ufffe", "the character U+FFFE", id="noncharacter-fffe"),
+        pytest.param("\uffff", "the character U+FFFF", id="noncharacter-ffff"),
+        pytest.param("\U0001ffff", "the character U+1FFFF", id="noncharacter-plane-1"),
+    ],
+)
+def test_each_kind_of_invisible_or_breaking_character_is_refused_by_name(
+    char: str, where: str
+) -> None:
+    with pytest.raises(ValueError) as refused:
+        check_value("project_name", f"a{char}b")
+    assert str(refused.value) == (
+        f"project_name contains {where}; answers are one line of visible text"
+    )
+
+
+@pytest.mark.parametrize("char", ["\ufdcf", "\ufdf0", "\ufffd", "\u00e9", "\u4e2d", "\U0001f600"])
+def test_characters_next_to_the_refused_ranges_are_accepted(char: str) -> None:
+    assert check_value("project_name", f"a{char}b") == f"a{char}b"
+
+
+def test_a_missing_value_says_nothing_was_given() -> None:
+    with pytest.raises(ValueError, match="domain must be text, not nothing"):
+        check_value("domain", None)
+    with pytest.raises(ValueError, match="domain must be text, not a list"):
+        check_value("domain", ["legal"])

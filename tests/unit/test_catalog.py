@@ -50,3 +50,25 @@ def test_unknown_names_raise_with_the_real_choices() -> None:
     with pytest.raises(UnknownChoiceError) as domain:
         catalog.check_domain("space")
     assert "legal" in domain.value.available
+
+
+def test_unknown_name_errors_name_what_was_asked_for() -> None:
+    """Found by mutation testing: the errors' fields were never read back."""
+    catalog = load_catalog()
+    with pytest.raises(UnknownTemplateError) as template:
+        catalog.template("nope")
+    assert template.value.name == "nope"
+    assert "nope" in template.value.message
+    with pytest.raises(UnknownChoiceError) as domain:
+        catalog.check_domain("space")
+    assert (domain.value.question, domain.value.value) == ("domain", "space")
+    with pytest.raises(UnknownChoiceError) as target:
+        catalog.check_deploy_target("heroku")
+    assert (target.value.question, target.value.value) == ("deploy target", "heroku")
+    assert target.value.available == list(catalog.deploy_targets)
+
+
+def test_catalog_text_is_folded_to_one_line() -> None:
+    for target in load_catalog().deploy_targets.values():
+        assert target.summary == " ".join(target.summary.split())
+        assert "\n" not in target.summary and target.summary

@@ -72,6 +72,7 @@ def _both(
     return (code, fast.out, fast.err), (slow.exit_code, slow.stdout, slow.stderr)
 
 
+@pytest.mark.integration
 def test_fast_and_typer_paths_agree_up_to_date_newer_and_errors(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

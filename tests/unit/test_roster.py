@@ -126,3 +126,60 @@ def test_utf16_roster_with_mark(tmp_path: Path, template: Path) -> None:
     roster = tmp_path / "r.csv"
     roster.write_bytes("id,name\nada,Ada Lovelace\n".encode("utf-16"))
     assert [row["name"] for _, row in read_rows(roster)] == ["Ada Lovelace"]
+
+
+# Found by mutation testing (mutmut on roster.py): a roster validated against a template root
+# with a catalog (the bundled one) was never tested, so the catalog's choices for template,
+# domain and deploy target could be ignored without a test failing.
+
+
+def test_rows_are_checked_against_the_catalog_of_the_template_root(tmp_path: Path) -> None:
+    from scaffold.catalog import load_catalog
+    from tests.conftest import TEMPLATES
+
+    roster = write(
+        tmp_path / "r.csv",
+        "id,domain,deploy_target\nada,legal,fly\nalan,space,docker\ngrace,retail,heroku\n",
+    )
+    checked = validate(read_rows(roster), root=TEMPLATES, locked={"template": "rag-system"})
+
+    assert [row.id for row in checked.rows] == ["ada"]
+    assert checked.rows[0].answers == {
+        "template": "rag-system",
+        "domain": "legal",
+        "deploy_target": "fly",
+    }
+    catalog = load_catalog(TEMPLATES)
+    assert [(p.line, p.id, p.message) for p in checked.problems] == [
+        (3, "alan", f"domain 'space' is not one of: {', '.join(catalog.domains)}"),
+        (
+            4,
+            "grace",
+            f"deploy_target 'heroku' is not one of: {', '.join(catalog.deploy_targets)}",
+        ),
+    ]
+
+
+def test_a_row_naming_an_unknown_template_is_refused_with_the_catalog_s(tmp_path: Path) -> None:
+    from tests.conftest import TEMPLATES
+
+    roster = write(tmp_path / "r.yml", "- id: ada\n  template: web-app\n")
+    checked = validate(read_rows(roster), root=TEMPLATES, locked={})
+    assert checked.rows == []
+    (problem,) = checked.problems
+    choices = "ml-pipeline, rag-system, ai-feature"
+    assert problem.message == f"template 'web-app' is not one of: {choices}"
+
+
+@pytest.mark.parametrize(("name", "sep"), [("r.tsv", "\t"), ("r.txt", ",")])
+def test_tsv_and_txt_rosters_are_read_as_tables(tmp_path: Path, name: str, sep: str) -> None:
+    roster = write(tmp_path / name, f"id{sep}name\nada{sep}Ada Lovelace\n")
+    assert read_rows(roster) == [(2, {"id": "ada", "name": "Ada Lovelace"})]
+
+
+def test_roster_errors_name_the_file(tmp_path: Path) -> None:
+    roster = write(tmp_path / "students.json", "[]")
+    with pytest.raises(RosterError) as refused:
+        read_rows(roster)
+    assert str(roster) in refused.value.message
+    assert "unknown roster format '.json'" in refused.value.message
