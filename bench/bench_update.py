@@ -86,6 +86,9 @@ def main() -> None:
     update_median = statistics.median(update_times)
     ratio = update_median / new_median
     print(f"runs: {runs}")
+    dont_write = os.environ.get("PYTHONDONTWRITEBYTECODE", "")
+    written = "not written" if dont_write else "written"
+    print(f"PYTHONDONTWRITEBYTECODE={dont_write!r} (bytecode {written})")
     print(
         f"scaffold new rag-system      median {new_median:.3f}s  "
         f"(min {min(new_times):.3f}s, max {max(new_times):.3f}s)"

@@ -118,3 +118,30 @@ def test_the_check_path_imports_neither_typer_nor_rich(tmp_path: Path) -> None:
     )
     assert proc.stdout.strip() == "[]", proc.stdout
     assert proc.stderr.startswith("error: "), proc.stderr
+
+
+@pytest.mark.parametrize(
+    "argv", [["-h"], ["update", "-h"], ["cohort", "-h"], ["cohort", "new", "-h"]]
+)
+def test_dash_h_is_help_everywhere(argv: list[str]) -> None:
+    result = CliRunner().invoke(app, argv)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Usage: ")
+    assert "-h, --help" in result.stdout
+
+
+def test_shell_completion_is_offered() -> None:
+    result = CliRunner().invoke(app, ["--help"])
+    assert "--install-completion" in result.stdout
+    assert "--show-completion" in result.stdout
+
+
+def test_the_commit_subject_hook_refuses_long_subjects(tmp_path: Path) -> None:
+    hook = Path(__file__).resolve().parents[2] / "tools" / "check_commit_subject.py"
+    message = tmp_path / "COMMIT_EDITMSG"
+    for subject, code in [("x" * 72, 0), ("x" * 73, 1), ("", 1)]:
+        message.write_text(f"# a comment line\n{subject}\n\nbody\n")
+        proc = subprocess.run(
+            [sys.executable, str(hook), str(message)], capture_output=True, text=True, check=False
+        )
+        assert proc.returncode == code, (subject, proc.stderr)
