@@ -51,6 +51,12 @@ _FRAMEWORKS = (
     ("fastapi", re.compile(r"^\s*(?:from|import)\s+fastapi\b", re.M)),
     ("flask", re.compile(r"^\s*(?:from|import)\s+flask\b", re.M)),
 )
+#: Where each framework's app is built: the file the wiring lines go into (Django: settings).
+_ENTRY = {
+    "fastapi": re.compile(r"^\s*\w+\s*(?::\s*\w+\s*)?=\s*(?:fastapi\.)?FastAPI\(", re.M),
+    "flask": re.compile(r"^def create_app\(|^\s*\w+\s*=\s*(?:flask\.)?Flask\(", re.M),
+    "django": re.compile(r"^ROOT_URLCONF\s*=\s*[\"']([\w.]+)[\"']", re.M),
+}
 _REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)", re.M)
 
 
@@ -69,7 +75,9 @@ def host_defaults(project: Path) -> dict[str, str]:
     found: dict[str, str] = {
         "host_framework": detect_framework(project, data),
         "host_installer": detect_installer(project, data),
+        "host_layout": detect_layout(project),
     }
+    found.update(detect_entry(project, found["host_framework"]))
     declared = str(table.get("name") or poetry.get("name") or "") or project.resolve().name
     name = _NAME.sub("-", declared).strip(" _-")
     if name.lower().replace("-", "_") in _RESERVED:
@@ -137,6 +145,40 @@ def detect_framework(project: Path, data: dict[str, Any] | None = None) -> str:
         if any(pattern.search(t) for t in texts):
             return name
     return "python"
+
+
+def detect_layout(project: Path) -> str:
+    """``src`` when the host's packages live under ``src/``, else ``flat``."""
+    src = project / "src"
+    if src.is_dir() and any((d / "__init__.py").is_file() for d in src.iterdir() if d.is_dir()):
+        return "src"
+    return "flat"
+
+
+def detect_entry(project: Path, framework: str) -> dict[str, str]:
+    """The module where the host builds its app (``host_entry``), and Django's root URLconf.
+
+    Paths are relative to the host, with ``/``; empty when nothing matches (the guide then
+    says where to look instead of naming a file). Tests and the feature's own folder are skipped.
+    """
+    pattern = _ENTRY.get(framework)
+    if pattern is None:
+        return {}
+    for path in _modules(project, limit=400):
+        rel = path.relative_to(project)
+        if {"tests", "test", "ai_feature"} & set(rel.parts) or rel.name.startswith("test_"):
+            continue
+        match = pattern.search(_read(path))
+        if match is None:
+            continue
+        found = {"host_entry": rel.as_posix()}
+        if framework == "django":
+            urls = PurePosixPath(*match[1].split(".")).with_suffix(".py")
+            for base in (PurePosixPath(), PurePosixPath("src")):
+                if (project / base / urls).is_file():
+                    found["host_urls"] = (base / urls).as_posix()
+        return found
+    return {}
 
 
 def detect_installer(project: Path, data: dict[str, Any] | None = None) -> str:

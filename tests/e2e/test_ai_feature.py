@@ -329,11 +329,13 @@ def test_flask_and_django_hosts_get_their_seam(tmp_path: Path, framework: str) -
     # mounted, and closed to anyone the host's own authentication does not let in.
     if framework == "flask":
         assert "build_blueprint(" in guide and "login_required=login_required" in guide
+        assert "`create_app` in `notes/__init__.py`" in guide, "names the host's module"
         init = host / "notes" / "__init__.py"
         init.write_text(init.read_text().replace("# wiring\n", FLASK_WIRING))
         (host / "tests" / "test_feature.py").write_text(FLASK_WIRED_TEST)
     else:
         assert '"mysite_ai.django_app"' in guide or "_ai.django_app" in guide
+        assert "# mysite/settings.py" in guide and "# mysite/urls.py" in guide
         app_name = next(
             line.split('"')[1] for line in guide.splitlines() if "INSTALLED_APPS = [...," in line
         )

@@ -74,7 +74,12 @@ def _snapshot(root: Path) -> dict[str, bytes]:
 
 def test_host_defaults_come_from_pyproject(tmp_path: Path) -> None:
     tmp_path = tmp_path / "tickets"
-    plain = {"host_framework": "python", "host_installer": "pip", "project_name": "tickets"}
+    plain = {
+        "host_framework": "python",
+        "host_installer": "pip",
+        "host_layout": "flat",
+        "project_name": "tickets",
+    }
     build_file_tree(tmp_path, {"pyproject.toml": HOST["pyproject.toml"]})
     assert host_defaults(tmp_path) == {
         **plain,
@@ -114,6 +119,54 @@ def test_host_defaults_come_from_pyproject(tmp_path: Path) -> None:
 )
 def test_framework_is_detected(tmp_path: Path, files: dict[str, str], framework: str) -> None:
     assert host_defaults(build_file_tree(tmp_path, files))["host_framework"] == framework
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        pytest.param(
+            {
+                "src/helpdesk/__init__.py": "",
+                "src/helpdesk/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+                "tests/test_main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+            },
+            {"host_layout": "src", "host_entry": "src/helpdesk/main.py"},
+            id="fastapi-src",
+        ),
+        pytest.param(
+            {
+                "flaskr/__init__.py": "from flask import Flask\n\n\ndef create_app():\n    ...\n",
+                "flaskr/auth.py": "import flask\n",
+            },
+            {"host_layout": "flat", "host_entry": "flaskr/__init__.py"},
+            id="flask-factory",
+        ),
+        pytest.param(
+            {
+                "manage.py": "import django\n",
+                "mysite/settings.py": 'ROOT_URLCONF = "mysite.urls"\n',
+                "mysite/urls.py": "urlpatterns = []\n",
+            },
+            {
+                "host_layout": "flat",
+                "host_entry": "mysite/settings.py",
+                "host_urls": "mysite/urls.py",
+            },
+            id="django",
+        ),
+        pytest.param(
+            {"app.py": "from flask import Blueprint\n"}, {"host_layout": "flat"}, id="not-found"
+        ),
+    ],
+)
+def test_layout_and_the_module_that_builds_the_app(
+    tmp_path: Path, files: dict[str, str], expected: dict[str, str]
+) -> None:
+    build_file_tree(tmp_path, files)
+    found = host_defaults(tmp_path)
+    assert {k: v for k, v in found.items() if k in ("host_layout", "host_entry", "host_urls")} == (
+        expected
+    )
 
 
 @pytest.mark.parametrize(
