@@ -331,8 +331,12 @@ def test_ai_feature_variants(copie: Any, feature: str, host_app: str, domain: st
 
 
 def test_host_entry_must_be_a_python_file_of_the_host(copie: Any) -> None:
-    base = {"template": "ai-feature", "host_app": "existing", "host_framework": "flask",
-            "domain": "finance"}
+    base = {
+        "template": "ai-feature",
+        "host_app": "existing",
+        "host_framework": "flask",
+        "domain": "finance",
+    }
     for bad in ["notes/__init__.py`\n# injected", "notes", "a b/app.py"]:
         result = copie.copy(extra_answers={**base, "host_entry": bad})
         assert result.exit_code != 0 and "host_entry must be" in str(result.exception), bad
