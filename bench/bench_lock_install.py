@@ -86,6 +86,8 @@ def main() -> int:
                     seconds = _setup(rendered, work / template, with_uv)
                     if run:
                         timings[with_uv].append(seconds)
+                    label = "uv" if with_uv else "pip"
+                    print(f"  {template} {label} run {run}: {seconds:.1f} s", file=sys.stderr)
             uv, pip = statistics.median(timings[True]), statistics.median(timings[False])
             print(
                 f"{template:<12} {packages:>8} {uv:>8.1f} {pip:>8.1f} {pip / uv:>6.1f}x", flush=True
