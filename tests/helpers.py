@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 from scaffold.catalog import load_catalog
 
@@ -57,3 +63,118 @@ def deploy_pairs(full: bool) -> list[Any]:
     else:
         pairs = [(templates[i % len(templates)], d) for i, d in enumerate(targets)]
     return [pytest.param(t, d, id=f"{t}-deploy:{d}") for t, d in pairs]
+
+
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)")
+
+
+def read_lock(path: Path) -> dict[str, Any]:
+    """Pins (name -> versions), hashes per pin, and the names pyproject.toml pulls in directly."""
+    pins: dict[str, set[str]] = {}
+    unhashed: list[str] = []
+    direct: set[str] = set()
+    current = ""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for i, line in enumerate(lines):
+        match = _PIN.match(line)
+        if match:
+            current = canonicalize_name(match[1])
+            pins.setdefault(current, set()).add(match[2])
+            following = lines[i + 1].lstrip() if i + 1 < len(lines) else ""
+            if not following.startswith("--hash=sha256:"):
+                unhashed.append(current)
+        elif re.search(r"#\s+(via )?\S+ \(pyproject\.toml\)$", line):
+            direct.add(current)
+    return {"pins": pins, "unhashed": unhashed, "direct": direct}
+
+
+def lock_problems(project: Path) -> list[str]:
+    """How the locks in ``project/requirements`` disagree with its pyproject.toml (none: [])."""
+    meta = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    makefile = (project / "Makefile").read_text()
+    extras = re.search(r"^LOCK_EXTRAS := (.*)$", makefile, flags=re.M)
+    if not extras:
+        return ["the Makefile has no LOCK_EXTRAS line naming the extras all.txt covers"]
+    optional = meta["optional-dependencies"]
+    main = [Requirement(r) for r in meta["dependencies"]]
+    dev = [Requirement(r) for r in optional["dev"]]
+    every = [Requirement(r) for e in extras[1].split() for r in optional[e]]
+    locks = {
+        name: read_lock(project / "requirements" / f"{name}.txt")
+        for name in ("runtime", "dev", "all")
+    }
+    problems = []
+    for name, wanted in [("runtime", main), ("dev", main + dev), ("all", main + dev + every)]:
+        lock = locks[name]
+        for req in wanted:
+            key = canonicalize_name(req.name)
+            versions = lock["pins"].get(key)
+            if not versions:
+                problems.append(f"{name}.txt: {req} is not locked")
+            elif not all(req.specifier.contains(Version(v), prereleases=True) for v in versions):
+                problems.append(f"{name}.txt: {req} but the lock pins {sorted(versions)}")
+        stale = lock["direct"] - {canonicalize_name(r.name) for r in wanted}
+        problems += [
+            f"{name}.txt: {s} is locked for pyproject.toml, which no longer asks for it"
+            for s in sorted(stale)
+        ]
+        problems += [f"{name}.txt: {p} has no hash" for p in lock["unhashed"]]
+    for name in ("runtime", "dev"):
+        for pkg, versions in locks[name]["pins"].items():
+            if versions != locks["all"]["pins"].get(pkg):
+                problems.append(f"{name}.txt pins {pkg} {sorted(versions)}, all.txt does not")
+    return problems
+
+
+#: The console script (from the ``pre-commit-hooks`` and ``ruff`` wheels) that runs each hook a
+#: generated ``.pre-commit-config.yaml`` declares, the files it takes, and its arguments; the
+#: hooks' own git repositories are not reachable here. ``mypy`` needs the installed project
+#: (the e2e tests run it through ``make lint``).
+PRE_COMMIT_HOOKS: dict[str, tuple[str, str, list[str]]] = {
+    "check-yaml": ("check-yaml", r"\.ya?ml$", []),
+    "check-toml": ("check-toml", r"\.toml$", []),
+    "end-of-file-fixer": ("end-of-file-fixer", "", []),
+    "trailing-whitespace": ("trailing-whitespace-fixer", "", []),
+    "detect-private-key": ("detect-private-key", "", []),
+    "check-added-large-files": ("check-added-large-files", "", []),
+    "ruff-check": ("ruff", r"\.pyi?$", ["check", "--fix", "--no-cache"]),
+    "ruff-format": ("ruff", r"\.pyi?$", ["format", "--no-cache"]),
+}
+
+
+def pre_commit_problems(project: Path) -> list[str]:
+    """Run the fresh render's pre-commit hooks as its first commit would; say what they changed.
+
+    Commits the render, runs every hook ``.pre-commit-config.yaml`` declares (but mypy) on the
+    committed files, and reports hooks that failed, files they rewrote (``git status
+    --porcelain``), and double blank lines in any file that is not Python.
+    """
+    bin_dir = Path(sys.executable).parent
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "--no-verify", "-m", "render"]):
+        git(project, *args)
+    files = git(project, "ls-files", "-z").split("\0")[:-1]
+    config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())
+    hooks = [h["id"] for repo in config["repos"] for h in repo["hooks"] if h["id"] != "mypy"]
+    problems = [f"no runner for the hook {h}" for h in hooks if h not in PRE_COMMIT_HOOKS]
+    for hook in hooks:
+        script, pattern, args = PRE_COMMIT_HOOKS.get(hook, ("", "", []))
+        chosen = [f for f in files if re.search(pattern, f)]
+        if not script or not chosen:
+            continue
+        proc = subprocess.run(
+            [str(bin_dir / script), *args, *chosen],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if proc.returncode:
+            problems.append(f"{hook}: {proc.stdout.strip()} {proc.stderr.strip()}")
+    problems += [
+        f"changed by a hook: {line}" for line in git(project, "status", "--porcelain").splitlines()
+    ]
+    for rel in files:
+        path = project / rel
+        if path.suffix != ".py" and "\n\n\n" in path.read_text(encoding="utf-8"):
+            problems.append(f"{rel}: two blank lines in a row")
+    return problems

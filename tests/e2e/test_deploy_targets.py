@@ -107,13 +107,23 @@ class _Venvs:
                 env=generated_repo_env(),
             )
             self.made[template] = venv
-        # Non-editable, so each target's render (its own settings) is what runs.
+        # As the image installs it: the runtime lock, then the project without resolving;
+        # non-editable, so each target's render (its own settings) is what runs.
+        python = str(venv / "bin/python")
+        lock = str(repo / "requirements/runtime.txt")
+        subprocess.run(
+            [UV, "pip", "install", "--quiet", "--python", python, "--requirement", lock],
+            check=True,
+            env=generated_repo_env(),
+            capture_output=True,
+        )
         subprocess.run(
             [
                 UV,
                 "pip",
                 "install",
                 "--quiet",
+                "--no-deps",
                 "--reinstall-package",
                 repo.name.replace("_", "-"),
                 "--python",
@@ -294,13 +304,8 @@ def test_generated_repo_passes_lint_and_test(tmp_path: Path, lint_pair: tuple[st
     )
     assert proc.returncode == 0, f"{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
     if target == "streamlit-cloud":
-        # What CI's `ui` job does: the ui extra, then the suite with the AppTest tests live.
-        subprocess.run(
-            [UV, "pip", "install", "--quiet", "--python", ".venv/bin/python", "-e", ".[dev,ui]"],
-            cwd=repo,
-            env=generated_repo_env(),
-            check=True,
-        )
+        # What CI's `ui` job does: the lock with the extras, then the suite with AppTest live.
+        subprocess.run(["make", "setup-all"], cwd=repo, env=generated_repo_env(), check=True)
         ui = subprocess.run(
             [".venv/bin/pytest", "-p", "no:cacheprovider", "-rs"],
             cwd=repo,

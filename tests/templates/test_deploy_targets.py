@@ -27,7 +27,7 @@ import pytest
 import yaml
 
 from scaffold.catalog import load_catalog
-from tests.helpers import deploy_pairs
+from tests.helpers import deploy_pairs, pre_commit_problems
 
 CATALOG = load_catalog()
 TEMPLATES = list(CATALOG.templates)
@@ -90,21 +90,22 @@ GATE_NAMES: dict[str, set[str]] = {
     "fly": {"FLY_API_TOKEN"},
 }
 
-#: Every action a template may use, pinned to a commit confirmed in several public
-#: repositories with the same version comment. Anything else must be a `run:` step.
+#: Every action a template may use, pinned to the commit its release tag points to (checked in
+#: the action's own git repository; azure/login's could not be re-checked in this round). Anything else must be a `run:` step.
 PINNED_ACTIONS: dict[str, tuple[str, str]] = {
     "actions/checkout": ("3d3c42e5aac5ba805825da76410c181273ba90b1", "v7.0.1"),
     "actions/setup-python": ("5fda3b95a4ea91299a34e894583c3862153e4b97", "v7.0.0"),
-    "google-github-actions/auth": ("ba79af03959ebeac9769e648f473a284504d9193", "v2.1.10"),
+    "google-github-actions/auth": ("7c6bc770dae815cd3e89ee6cdf493a5fab2cc093", "v3.0.0"),
     "aws-actions/configure-aws-credentials": (
-        "b47578312673ae6fa5b5096b330d9fbac3d116df",
-        "v4.2.1",
+        "e6de054238d6b7531b4efff3b6587d9aade6a06c",
+        "v6.2.3",
     ),
-    "aws-actions/amazon-ecr-login": ("062b18b96a7aff071d4dc91bc00c4c1a7945b076", "v2.0.1"),
+    "aws-actions/amazon-ecr-login": ("03f1aad4c6c7ffd436567f42f9384779290529bd", "v2.1.7"),
     "azure/login": ("a65d910e8af852a8061c627c456678983e180302", "v2.2.0"),
+    # flyctl-actions tags its releases without a "v" (1.6; v1 is the moving major).
     "superfly/flyctl-actions/setup-flyctl": (
-        "fc53c09e1bc3be6f54706524e3b82c4f462f77be",
-        "v1.5",
+        "ed8efb33836e8b2096c7fd3ba1c8afe303ebbff1",
+        "1.6",
     ),
 }
 
@@ -215,6 +216,31 @@ def test_deploy_target(copie: Any, pair: tuple[str, str]) -> None:
     _check_workflow_lints_gates_and_pins(project, target)
     _check_platform_config_matches_the_app(project, target)
     _check_docs_settings_and_env(project, target)
+    if target == "cloud-run":
+        _check_gcp_least_privilege(project)
+    hooks = pre_commit_problems(project)
+    assert not hooks, "a fresh render fails its own pre-commit hooks:\n" + "\n".join(hooks)
+
+
+def _check_gcp_least_privilege(project: Path) -> None:
+    """Only the production deploy job gets a token, and CI's roles are on single resources."""
+    readme = (project / "README.md").read_text()
+    setup = readme[readme.index("PROJECT_ID=my-project") :]
+    setup = setup[: setup.index("```")]
+    assert 'SUBJECT="repo:$GITHUB_REPO:environment:production"' in setup
+    assert "--attribute-condition \"assertion.sub == '$SUBJECT'\"" in setup
+    assert "principal://iam.googleapis.com/$POOL/subject/$SUBJECT" in setup
+    assert "principalSet://" not in setup, "a binding for the whole repository, not its job"
+    assert "gcloud projects add-iam-policy-binding" not in setup, "a project-wide role"
+    assert "roles/run.admin" not in setup
+    for scoped in (
+        "gcloud run services add-iam-policy-binding",
+        "gcloud artifacts repositories add-iam-policy-binding",
+        'gcloud iam service-accounts add-iam-policy-binding "$RUN_SA"',
+    ):
+        assert scoped in setup, scoped
+    ci = (project / ".github/workflows/ci.yml").read_text()
+    assert "--allow-unauthenticated" not in ci, "the deploy job sets no IAM policy"
 
 
 def _check_only_the_targets_files(project: Path, target: str) -> None:
@@ -245,7 +271,7 @@ def _check_workflow_lints_gates_and_pins(project: Path, target: str) -> None:
     assert set(jobs) == {"test", "image", "portfolio"} | TARGET_JOBS[target]
     _check_steps_and_needs(workflow)
 
-    uses = re.findall(r"uses: ([\w./-]+)@(\S+) # (v[\d.]+)\n", text)
+    uses = re.findall(r"uses: ([\w./-]+)@(\S+) # (v?[\d.]+)\n", text)
     assert len(uses) == text.count("uses:"), "every action is pinned with a version comment"
     for action, sha, version in uses:
         assert PINNED_ACTIONS.get(action) == (sha, version), f"unconfirmed pin {action}@{sha}"
