@@ -91,7 +91,8 @@ GATE_NAMES: dict[str, set[str]] = {
 }
 
 #: Every action a template may use, pinned to the commit its release tag points to (checked in
-#: the action's own git repository; azure/login's could not be re-checked in this round). Anything else must be a `run:` step.
+#: the action's own git repository; azure/login's could not be re-checked in this round).
+#: Anything else must be a `run:` step.
 PINNED_ACTIONS: dict[str, tuple[str, str]] = {
     "actions/checkout": ("3d3c42e5aac5ba805825da76410c181273ba90b1", "v7.0.1"),
     "actions/setup-python": ("5fda3b95a4ea91299a34e894583c3862153e4b97", "v7.0.0"),
