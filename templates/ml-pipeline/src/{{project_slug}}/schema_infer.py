@@ -499,6 +499,9 @@ def data_readme(inferred: Inferred) -> str:
     lines = [
         "# Data",
         "",
+        f"**Provenance: the owner's table `{inferred.source}`** (source, licence and citation "
+        "not recorded yet: write them here). `drifted.csv` is SIMULATED from it.",
+        "",
         f"- `dataset.csv`: the owner's table `{inferred.source}`, {len(inferred.rows)} labelled "
         f"rows. Target `{inferred.target}`; the model predicts `{inferred.positive}` against "
         "the rest. Record its source, licence and citation here.",
