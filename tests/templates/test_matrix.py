@@ -37,7 +37,7 @@ REQUIRED_FILES = [
 README_SECTIONS = [
     "Executive summary", "The problem", "Architecture overview", "Quickstart", "Results",
     "Configuration and secrets", "Deployment", "Project structure",
-    "Design decisions and interview talking points", "Lessons learned",
+    "Design decisions and trade-offs", "Lessons learned",
 ]
 
 
