@@ -53,7 +53,7 @@ README_SECTIONS = [
     "Configuration and secrets",
     "Deployment",
     "Project structure",
-    "Design decisions and interview talking points",
+    "Design decisions and trade-offs",
     "Lessons learned",
 ]
 

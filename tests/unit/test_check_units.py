@@ -27,7 +27,7 @@ from scaffold.checks.secrets import _is_env_file
         ("Evaluation and metrics", {"results"}),
         ("Lessons Learned", {"lessons"}),
         ("Deployment", {"deployment"}),
-        ("Design decisions and interview talking points", set()),
+        ("Design decisions and trade-offs", set()),
         ("Configuration and secrets", set()),
     ],
 )
