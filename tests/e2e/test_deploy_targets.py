@@ -315,6 +315,9 @@ def test_generated_repo_passes_lint_and_test(tmp_path: Path, lint_pair: tuple[st
             check=False,
         )
         assert ui.returncode == 0, ui.stdout[-4000:]
-        assert "skipped" not in ui.stdout.splitlines()[-1], ui.stdout[-2000:]
+        # With the UI extra installed the UI tests run; rag's optional `minilm` model (not in
+        # the lock's extras: ~235 MB) may still skip its one real-model test.
+        skips = [line for line in ui.stdout.splitlines() if line.startswith("SKIPPED")]
+        assert not [s for s in skips if "minilm" not in s], ui.stdout[-2000:]
     status = git(repo, "status", "--porcelain")
     assert status == "", status
