@@ -146,31 +146,37 @@ def test_render(copie: Any, combo: tuple[str, str, str, str]) -> None:
     assert not hooks, "a fresh render fails its own pre-commit hooks:\n" + "\n".join(hooks)
 
 
+def _run_tool(project: Path, tool: str, args: list[str]) -> None:
+    """Run a lint tool from the test venv (or PATH) in ``project``; it must pass."""
+    exe = BIN / tool
+    assert exe.exists() or shutil.which(tool), f"{tool} is not installed"
+    proc = subprocess.run(
+        [str(exe if exe.exists() else tool), *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, f"{tool}:\n{proc.stdout}\n{proc.stderr}"
+
+
+def _lint_workflows(project: Path, workflows: list[str]) -> None:
+    """actionlint, zizmor and GitHub's workflow schema on the given workflow files."""
+    _run_tool(project, "actionlint", workflows)
+    _run_tool(project, "zizmor", ["--offline", "--min-severity", "low", *workflows])
+    _run_tool(
+        project, "check-jsonschema", ["--builtin-schema", "vendor.github-workflows", *workflows]
+    )
+
+
 @pytest.mark.parametrize("template", TEMPLATES)
 @pytest.mark.parametrize("python", PYTHONS, ids=lambda p: f"py{p}")
 def test_workflows_and_dockerfile_pass_linters(copie: Any, template: str, python: str) -> None:
     project = _render(copie, template, "healthcare", python, "MIT")
     workflows = sorted((project / ".github" / "workflows").glob("*.yml"))
     assert workflows
-    for tool, args in [
-        ("actionlint", [str(w) for w in workflows]),
-        ("zizmor", ["--offline", "--min-severity", "low", *[str(w) for w in workflows]]),
-        (
-            "check-jsonschema",
-            ["--builtin-schema", "vendor.github-workflows", *[str(w) for w in workflows]],
-        ),
-        ("hadolint", ["Dockerfile"]),
-    ]:
-        exe = BIN / tool
-        assert exe.exists() or shutil.which(tool), f"{tool} is not installed"
-        proc = subprocess.run(
-            [str(exe if exe.exists() else tool), *args],
-            cwd=project,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert proc.returncode == 0, f"{tool}:\n{proc.stdout}\n{proc.stderr}"
+    _lint_workflows(project, [str(w) for w in workflows])
+    _run_tool(project, "hadolint", ["Dockerfile"])
 
 
 def test_workflow_actions_are_current_majors(copie: Any) -> None:
@@ -311,20 +317,7 @@ def test_ai_feature_variants(copie: Any, feature: str, host_app: str, domain: st
     assert "OPENAI_API_KEY" in (project / ".env.ai-feature.example").read_text()
     _ruff_clean(project / "ai_feature")
     workflow = str(project / ".github/workflows/ai-feature.yml")
-    for tool, args in [
-        ("actionlint", [workflow]),
-        ("zizmor", ["--offline", "--min-severity", "low", workflow]),
-        ("check-jsonschema", ["--builtin-schema", "vendor.github-workflows", workflow]),
-    ]:
-        exe = BIN / tool
-        proc = subprocess.run(
-            [str(exe if exe.exists() else tool), *args],
-            cwd=project,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert proc.returncode == 0, f"{tool}:\n{proc.stdout}\n{proc.stderr}"
+    _lint_workflows(project, [workflow])
 
 
 def test_host_entry_must_be_a_python_file_of_the_host(copie: Any) -> None:
