@@ -7,7 +7,7 @@ before anything is rendered.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -42,11 +42,23 @@ class Domain:
 
 @dataclass(frozen=True)
 class DeployTarget:
-    """A deployment target and what the generated repo gets for it."""
+    """A deployment target and what the generated repo gets for it.
+
+    Its templates live in ``templates/_shared/deploy/<key>/``; the facts below are what the
+    catalog says that folder adds (see the comment above ``deploy_targets`` in catalog.yml).
+    """
 
     key: str
     title: str
     summary: str
+    files: tuple[str, ...] = ()
+    jobs: tuple[str, ...] = ()
+    gate: tuple[str, ...] = ()
+    url: str = ""
+    app_urls: tuple[str, ...] = ()
+    ephemeral: bool = False
+    mentions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    platform_env: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -117,7 +129,22 @@ def load_catalog(root: Path | None = None) -> Catalog:
             for key, v in raw["domains"].items()
         },
         deploy_targets={
-            key: DeployTarget(key, _clean(v["title"]), _clean(v["summary"]))
-            for key, v in raw["deploy_targets"].items()
+            key: _deploy_target(key, v) for key, v in raw["deploy_targets"].items()
         },
+    )
+
+
+def _deploy_target(key: str, v: dict[str, Any]) -> DeployTarget:
+    return DeployTarget(
+        key,
+        _clean(v["title"]),
+        _clean(v["summary"]),
+        files=tuple(v.get("files") or ()),
+        jobs=tuple(v.get("jobs") or ()),
+        gate=tuple(v.get("gate") or ()),
+        url=str(v.get("url") or ""),
+        app_urls=tuple(v.get("app_urls") or ()),
+        ephemeral=bool(v.get("ephemeral", False)),
+        mentions={path: tuple(texts) for path, texts in (v.get("mentions") or {}).items()},
+        platform_env={name: str(value) for name, value in (v.get("platform_env") or {}).items()},
     )
