@@ -57,6 +57,7 @@ class DeployTarget:
     url: str = ""
     app_urls: tuple[str, ...] = ()
     ephemeral: bool = False
+    settings: tuple[str, ...] = ()
     mentions: dict[str, tuple[str, ...]] = field(default_factory=dict)
     platform_env: dict[str, str] = field(default_factory=dict)
 
@@ -128,9 +129,7 @@ def load_catalog(root: Path | None = None) -> Catalog:
             )
             for key, v in raw["domains"].items()
         },
-        deploy_targets={
-            key: _deploy_target(key, v) for key, v in raw["deploy_targets"].items()
-        },
+        deploy_targets={key: _deploy_target(key, v) for key, v in raw["deploy_targets"].items()},
     )
 
 
@@ -145,6 +144,7 @@ def _deploy_target(key: str, v: dict[str, Any]) -> DeployTarget:
         url=str(v.get("url") or ""),
         app_urls=tuple(v.get("app_urls") or ()),
         ephemeral=bool(v.get("ephemeral", False)),
+        settings=tuple(v.get("settings") or ()),
         mentions={path: tuple(texts) for path, texts in (v.get("mentions") or {}).items()},
         platform_env={name: str(value) for name, value in (v.get("platform_env") or {}).items()},
     )

@@ -437,10 +437,10 @@ def _check_docs_settings_and_env(project: Path, spec: DeployTarget, deploy: Path
     assert section.count("```mermaid") == 1
     # The target's settings (its folder's settings.yml) reach .env.example and the README.
     env_example = (project / ".env.example").read_text()
-    settings = yaml.safe_load((deploy / spec.key / "settings.yml").read_text())
-    assert settings, f"deploy/{spec.key}/settings.yml has no settings"
-    for setting in settings:
-        variable = setting.get("env") or f"APP_{setting['name'].upper()}"
+    settings = yaml.safe_load((deploy / spec.key / "settings.yml").read_text()) or []
+    variables = [s.get("env") or f"APP_{s['name'].upper()}" for s in settings]
+    assert variables == list(spec.settings), f"deploy/{spec.key}/settings.yml against the catalog"
+    for variable in spec.settings:
         assert f"{variable}=" in env_example, variable
         assert variable in readme, variable
 
