@@ -7,6 +7,7 @@ before anything is rendered.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -21,11 +22,16 @@ CATALOG_FILE = "catalog.yml"
 
 @dataclass(frozen=True)
 class Template:
-    """A project template: its key, title and one-line summary."""
+    """A project template: its key, title and one-line summary.
+
+    ``joins_existing``: the answers with which the template adds to an existing project
+    instead of making a new one (ai-feature's ``host_app: existing``); empty if it cannot.
+    """
 
     key: str
     title: str
     summary: str
+    joins_existing: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,15 @@ class Catalog:
         except KeyError:
             raise UnknownTemplateError(key, self.templates) from None
 
+    def joins_existing(self, answers: Mapping[str, Any]) -> bool:
+        """Whether ``answers`` add a template to an existing project (see ``Template``)."""
+        named = answers.get("template")
+        return any(
+            all(answers.get(question) == value for question, value in t.joins_existing.items())
+            for t in self.templates.values()
+            if t.joins_existing and named in (None, t.key)
+        )
+
     def check_domain(self, key: str) -> Domain:
         """Return the domain ``key`` or raise :class:`UnknownChoiceError`."""
         try:
@@ -115,7 +130,12 @@ def load_catalog(root: Path | None = None) -> Catalog:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     return Catalog(
         templates={
-            key: Template(key, _clean(v["title"]), _clean(v["summary"]))
+            key: Template(
+                key,
+                _clean(v["title"]),
+                _clean(v["summary"]),
+                {q: str(a) for q, a in (v.get("joins_existing") or {}).items()},
+            )
             for key, v in raw["templates"].items()
         },
         domains={
