@@ -17,7 +17,8 @@ import yaml
 from typer.testing import CliRunner
 
 from scaffold.catalog import load_catalog
-from scaffold.check import Status, run_checks
+from scaffold.check import run_checks
+from scaffold.checks.base import Status
 from scaffold.checks.readme import app_url_pattern
 from scaffold.cli import app
 from tests.helpers import build_file_tree
