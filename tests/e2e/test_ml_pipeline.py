@@ -91,7 +91,7 @@ def test_every_domain_passes_setup_lint_test_run(tmp_path: Path, domains: list[s
         status = git(repo, "status", "--porcelain")
         assert status == "", f"{domain}: {status}"
     print(", ".join(timings))
-    if domains is GROUPS[-1]:
+    if domains == GROUPS[-1]:
         reason = postgres.unavailable_reason()
         if reason is not None:
             pytest.skip(f"every domain passed ({', '.join(timings)}); scale-out not run: {reason}")
