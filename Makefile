@@ -28,6 +28,7 @@ lint: setup ## ruff, ruff format and mypy --strict on scaffold itself (src, test
 	$(BIN)/mypy
 
 test: lint ## Lint, then the whole suite: unit, template matrix, end-to-end
+	@bash tools/ensure_postgres.sh
 	PATH="$(BIN):$$PATH" $(BIN)/pytest -n 2 --dist worksteal -p no:cacheprovider --durations=20 $(PYTEST_ARGS)
 
 test-fast: setup ## Unit and template tests only (no end-to-end installs)

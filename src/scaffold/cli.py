@@ -146,7 +146,7 @@ def new(
     ] = None,
     dataset: Annotated[
         Path | None,
-        typer.Option(help="ml-pipeline: your labelled table (CSV, or Parquet with pyarrow)."),
+        typer.Option(help="ml-pipeline: your labelled table (CSV; Parquet: the parquet extra)."),
     ] = None,
     target: Annotated[
         str | None, typer.Option(help="ml-pipeline --dataset: the column to predict.")

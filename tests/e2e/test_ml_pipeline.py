@@ -7,13 +7,23 @@ build steps and ``CMD`` run without Docker (``tests/test_image.py``): ``POST /pr
 To stay lean, the domains run in two groups (one per xdist worker); within a group every
 domain is rendered into the same directory in turn, so the virtual environment (scikit-learn,
 MLflow, ...) is built once and reused: only the editable project is reinstalled.
+
+The second group then proves the README's scale-out path in the same repo and venv, on a real
+PostgreSQL server (``tests/e2e/postgres.py``): two ``train`` workers share one Optuna study,
+and the MLflow registry runs on a PostgreSQL backend store (register, promote, and an API with
+an empty state dir serves the champion from it). It is skipped, with the reason, only where
+PostgreSQL is not installed (scaffold's ``make test`` installs it when it runs as root with apt).
 """
 
 from __future__ import annotations
 
+import json
 import shutil
+import socket
 import subprocess
 import time
+import tomllib
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -21,6 +31,7 @@ from typer.testing import CliRunner
 
 from scaffold.catalog import load_catalog
 from scaffold.cli import app
+from tests.e2e import postgres
 from tests.helpers import generated_repo_env, git
 
 pytestmark = pytest.mark.e2e
@@ -80,3 +91,136 @@ def test_every_domain_passes_setup_lint_test_run(tmp_path: Path, domains: list[s
         status = git(repo, "status", "--porcelain")
         assert status == "", f"{domain}: {status}"
     print(", ".join(timings))
+    if domains == GROUPS[-1]:
+        reason = postgres.unavailable_reason()
+        if reason is not None:
+            pytest.skip(f"every domain passed ({', '.join(timings)}); scale-out not run: {reason}")
+        started = time.monotonic()
+        _scale_out_on_postgres(repo, env, tmp_path / "scale-out")
+        print(f"scale-out on PostgreSQL: {time.monotonic() - started:.0f} s")
+        status = git(repo, "status", "--porcelain")
+        assert status == "", f"scale-out: {status}"
+
+
+def _run(repo: Path, env: dict[str, str], *args: str) -> str:
+    proc = subprocess.run(
+        args, cwd=repo, env=env, capture_output=True, text=True, check=False, timeout=600
+    )
+    assert proc.returncode == 0, f"{' '.join(args)}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    return proc.stdout
+
+
+def _scale_out_on_postgres(repo: Path, env: dict[str, str], scratch: Path) -> None:
+    """Two workers on one shared study; the registry on PostgreSQL; an API serving from it."""
+    cli = str(repo / ".venv/bin" / next(iter(_scripts(repo))))
+    python = str(repo / ".venv/bin/python")
+    # The repo's `postgres` extra (psycopg), at the version its lock pins.
+    _run(
+        repo,
+        env,
+        "uv",
+        "pip",
+        "install",
+        "--quiet",
+        "--python",
+        python,
+        "-e",
+        ".[postgres]",
+        "--constraints",
+        "requirements/all.txt",
+    )
+    with postgres.running_server() as server:
+        server.create_database("optuna")
+        server.create_database("mlflow")
+        study, trials = server.url("optuna"), 2
+        base = {**env, "APP_CV_FOLDS": "2", "APP_OPTUNA_STORAGE": study}
+        workers = []
+        for name in ("a", "b"):
+            (scratch / name).mkdir(parents=True)
+            workers.append(
+                subprocess.Popen(
+                    [cli, "train", "--study", "shared", "--trials", str(trials), "--quiet"],
+                    cwd=repo,
+                    env={**base, "APP_STATE_DIR": str(scratch / name)},
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                )
+            )
+        outputs = [w.communicate(timeout=600)[0] for w in workers]
+        assert [w.returncode for w in workers] == [0, 0], "\n".join(outputs)
+        # The study holds both workers' trials, a worker saw the other's, and they did not
+        # repeat each other (each worker samples with its own random state).
+        shared = json.loads(
+            _run(
+                repo,
+                base,
+                python,
+                "-c",
+                "import json, optuna, sys; s = optuna.load_study(study_name='shared', "
+                "storage=sys.argv[1]); print(json.dumps({'best': s.best_value, "
+                "'params': [t.params for t in s.trials if t.state.is_finished()]}))",
+                study,
+            )
+        )
+        assert len(shared["params"]) == 2 * trials, shared
+        distinct = {json.dumps(p, sort_keys=True) for p in shared["params"]}
+        assert len(distinct) > trials, f"the workers repeated each other's trials: {shared}"
+        assert any(f"{2 * trials} trials" in out for out in outputs), outputs
+        # The registry on PostgreSQL: register and promote worker a's candidate...
+        registry = {**env, "APP_MLFLOW_URI": server.url("mlflow")}
+        promoted = _run(repo, {**registry, "APP_STATE_DIR": str(scratch / "a")}, cli, "promote")
+        assert "promoted: candidate v1" in promoted, promoted
+        # ...and an API with an empty state dir loads that champion from it.
+        (scratch / "api").mkdir()
+        port = _free_port()
+        body = _run(repo, env, cli, "example", "--rows", "2")
+        api_env = {**registry, "APP_STATE_DIR": str(scratch / "api"), "PORT": str(port)}
+        api = subprocess.Popen(
+            [cli, "serve", "--host", "127.0.0.1"],
+            cwd=repo,
+            env=api_env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            answer = _predict(port, body, api)
+        finally:
+            api.terminate()
+            api.wait(timeout=30)
+        assert answer["model_version"] == "1", answer
+        assert len(answer["predictions"]) == 2, answer
+
+
+def _scripts(repo: Path) -> dict[str, str]:
+    scripts: dict[str, str] = tomllib.loads((repo / "pyproject.toml").read_text())["project"][
+        "scripts"
+    ]
+    return scripts
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _predict(port: int, body: str, api: subprocess.Popen[bytes]) -> dict[str, object]:
+    """POST /predict once /health answers; the server must stay up meanwhile."""
+    deadline = time.monotonic() + 120
+    while True:
+        assert api.poll() is None, "the API exited before answering"
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5):
+                break
+        except OSError:
+            assert time.monotonic() < deadline, "the API did not answer /health in 120 s"
+            time.sleep(0.5)
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/predict",
+        data=body.encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        answer: dict[str, object] = json.loads(response.read())
+    return answer

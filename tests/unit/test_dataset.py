@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import random
+import sys
 from pathlib import Path
 
 import pytest
@@ -152,3 +153,51 @@ def test_dataset_options_need_ml_pipeline_and_dataset(tmp_path: Path) -> None:
     code, _, err = new(tmp_path / "b", "--target", "label")
     assert code == 2 and "go with --dataset" in err
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def _to_parquet(source: Path, target: Path) -> Path:
+    """The CSV's table as Parquet: numbers typed, empty cells null (NaN for floats)."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    with source.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    columns: dict[str, list[object]] = {}
+    for name in rows[0]:
+        cells = [row[name] for row in rows]
+        try:
+            # Parquet keeps numbers as numbers; a missing float is NaN, as pandas writes it.
+            columns[name] = [float(c) if c else float("nan") for c in cells]
+        except ValueError:
+            columns[name] = [c or None for c in cells]
+    pq.write_table(pa.table(columns), target)
+    return target
+
+
+def test_parquet_table_is_inferred_like_the_same_csv(tmp_path: Path) -> None:
+    csv_source = _mixed(tmp_path / "mixed.csv")
+    parquet = _to_parquet(csv_source, tmp_path / "mixed.parquet")
+    args = ["--target", "species", "--positive-class", "high"]
+    code, out, err = new(tmp_path / "p", "--dataset", str(parquet), *args)
+    assert code == 0, err
+    assert "90 rows, 2 features" in out
+    schema = yaml.safe_load((tmp_path / "p" / "data" / "schema.yml").read_text())
+    features = {f["name"]: f for f in schema["features"]}
+    assert features["width"]["nullable"] and features["colour"]["nullable"]
+    assert features["colour"]["categories"] == ["blue", "green", "red"]
+    assert schema["ignored_columns"] == ["name"]
+    data = (tmp_path / "p" / "data" / "dataset.csv").read_text().splitlines()
+    assert data[0] == "name,width,colour,species" and len(data) == 91
+    assert "nan" not in (tmp_path / "p" / "data" / "dataset.csv").read_text().lower()
+
+
+def test_parquet_without_pyarrow_is_an_error_with_a_hint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parquet = _to_parquet(_numeric(tmp_path / "mine.csv"), tmp_path / "mine.parquet")
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)  # import fails, as uninstalled
+    code, out, err = new(tmp_path / "out" / "repo", "--dataset", str(parquet), "--target", "label")
+    assert code == 2
+    assert "error: reading Parquet needs pyarrow" in err
+    assert "hint:" in err and "scaffold-portfolio[parquet]" in err
+    assert "Traceback" not in out + err
+    assert not (tmp_path / "out").exists()

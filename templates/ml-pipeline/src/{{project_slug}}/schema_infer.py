@@ -144,15 +144,25 @@ def _read_parquet(path: Path) -> tuple[list[str], list[list[str]]]:
     except ImportError as error:
         raise InferenceError(
             "reading Parquet needs pyarrow, which is not installed",
-            "pip install pyarrow, or save the table as CSV",
+            "install it (scaffold: pip install 'scaffold-portfolio[parquet]'; this repo: "
+            "uv pip install pyarrow), or save the table as CSV",
         ) from error
     try:
         table = pq.read_table(path).to_pydict()
     except Exception as error:  # pyarrow raises several types for a broken file
         raise InferenceError(f"{path} is not a readable Parquet file ({error})", "") from error
     header = [str(name) for name in table]
-    columns = [["" if v is None else str(v) for v in table[name]] for name in table]
+    columns = [[_cell(v) for v in table[name]] for name in table]
+    if not columns or not columns[0]:
+        raise InferenceError(f"{path} has no data rows", "pass a Parquet file with rows")
     return header, [list(row) for row in zip(*columns, strict=True)]
+
+
+def _cell(value: object) -> str:
+    """A Parquet value as the CSV text it would be: null and NaN are empty cells."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
 
 
 def _choose_positive(classes: list[str], counts: Counter[str], given: str | None) -> str:
