@@ -27,7 +27,7 @@ import pytest
 import yaml
 
 from scaffold.catalog import load_catalog
-from tests.helpers import deploy_pairs, pre_commit_problems
+from tests.helpers import deploy_pairs, pre_commit_problems, read_lock
 
 CATALOG = load_catalog()
 TEMPLATES = list(CATALOG.templates)
@@ -377,7 +377,8 @@ def _check_platform_config_matches_the_app(project: Path, target: str) -> None:
         assert config["server"]["headless"] is True
         assert config["browser"]["gatherUsageStats"] is False
         reqs = (project / "requirements.txt").read_text().split("\n")
-        assert ".[ui]" in reqs
+        assert "-r requirements/ui.txt" in reqs, "Community Cloud installs the locked UI pins"
+        assert "streamlit" in read_lock(project / "requirements/ui.txt")["pins"]
         pyproject = tomllib.loads((project / "pyproject.toml").read_text())
         assert any(
             d.startswith("streamlit") for d in pyproject["project"]["optional-dependencies"]["ui"]
