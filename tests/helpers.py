@@ -99,12 +99,14 @@ def lock_problems(project: Path) -> list[str]:
     main = [Requirement(r) for r in meta["dependencies"]]
     dev = [Requirement(r) for r in optional["dev"]]
     every = [Requirement(r) for e in extras[1].split() for r in optional[e]]
+    ui = [Requirement(r) for r in optional["ui"]]
     locks = {
         name: read_lock(project / "requirements" / f"{name}.txt")
-        for name in ("runtime", "dev", "all")
+        for name in ("runtime", "dev", "all", "ui")
     }
     problems = []
-    for name, wanted in [("runtime", main), ("dev", main + dev), ("all", main + dev + every)]:
+    wants = [("runtime", main), ("dev", main + dev), ("all", main + dev + every), ("ui", main + ui)]
+    for name, wanted in wants:
         lock = locks[name]
         for req in wanted:
             key = canonicalize_name(req.name)
@@ -119,7 +121,7 @@ def lock_problems(project: Path) -> list[str]:
             for s in sorted(stale)
         ]
         problems += [f"{name}.txt: {p} has no hash" for p in lock["unhashed"]]
-    for name in ("runtime", "dev"):
+    for name in ("runtime", "dev", "ui"):
         for pkg, versions in locks[name]["pins"].items():
             if versions != locks["all"]["pins"].get(pkg):
                 problems.append(f"{name}.txt pins {pkg} {sorted(versions)}, all.txt does not")

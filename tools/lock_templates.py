@@ -25,7 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ("ml-pipeline", "rag-system", "ai-feature")
-LOCKS = ("all", "dev", "runtime")
+LOCKS = ("all", "dev", "runtime", "ui")
 #: The project name the locks are rendered with; its "via" notes become ``{{ repo_name }}``.
 PROJECT = "lockref"
 

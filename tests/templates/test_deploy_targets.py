@@ -28,7 +28,7 @@ import pytest
 import yaml
 
 from scaffold.catalog import Catalog, DeployTarget, load_catalog
-from tests.helpers import deploy_pairs, pre_commit_problems
+from tests.helpers import deploy_pairs, pre_commit_problems, read_lock
 
 CATALOG = load_catalog()
 TEMPLATES = list(CATALOG.templates)
@@ -353,7 +353,8 @@ def _check_streamlit_config(project: Path) -> None:
 
 def _check_streamlit_requirements(project: Path) -> None:
     reqs = (project / "requirements.txt").read_text().split("\n")
-    assert ".[ui]" in reqs
+    assert "-r requirements/ui.txt" in reqs, "Community Cloud installs the locked UI pins"
+    assert "streamlit" in read_lock(project / "requirements/ui.txt")["pins"]
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     assert any(
         d.startswith("streamlit") for d in pyproject["project"]["optional-dependencies"]["ui"]

@@ -20,17 +20,18 @@ def _pin(name: str, version: str, via: str) -> str:
     return f"{name}=={version} \\\n{HASH}\n    # via {via}\n"
 
 
-def _project(tmp_path: Path, deps: str, runtime: str, extra: str = "") -> Path:
+def _project(tmp_path: Path, deps: str, runtime: str, extra: str = "", ui: str = "") -> Path:
     dev = runtime + _pin("pytest", "8.4.0", "demo (pyproject.toml)")
     return build_file_tree(
         tmp_path,
         {
             "pyproject.toml": f'[project]\nname = "demo"\ndependencies = [{deps}]\n'
-            '[project.optional-dependencies]\ndev = ["pytest>=8"]\nui = []\n',
+            f'[project.optional-dependencies]\ndev = ["pytest>=8"]\nui = [{ui}]\n',
             "Makefile": "LOCK_EXTRAS := ui\n",
             "requirements/runtime.txt": runtime,
             "requirements/dev.txt": dev,
             "requirements/all.txt": dev + extra,
+            "requirements/ui.txt": runtime,
         },
     )
 
@@ -84,6 +85,13 @@ def test_each_disagreement_is_reported(
 ) -> None:
     problems = lock_problems(_project(tmp_path, deps, runtime, extra))
     assert any(expected in p for p in problems), problems
+
+
+def test_the_ui_lock_must_hold_the_ui_extra(tmp_path: Path) -> None:
+    """ui.txt (what Streamlit Community Cloud installs) is checked like the other locks."""
+    rich = _pin("rich", "13.9.0", "demo (pyproject.toml)")
+    problems = lock_problems(_project(tmp_path, '"fastapi>=0.110"', FASTAPI, rich, '"rich>=13"'))
+    assert problems == ["ui.txt: rich>=13 is not locked"]
 
 
 def test_read_lock_sees_pins_hashes_and_direct_dependencies(tmp_path: Path) -> None:

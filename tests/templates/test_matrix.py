@@ -22,6 +22,7 @@ import yaml
 
 from scaffold.catalog import load_catalog
 from tests.helpers import lock_problems, pre_commit_problems
+from tests.templates.test_framing import framing_problems
 
 CATALOG = load_catalog()
 TEMPLATES = list(CATALOG.templates)
@@ -141,6 +142,9 @@ def test_render(copie: Any, combo: tuple[str, str, str, str]) -> None:
     assert f'python-version: "{python}"' in (project / ".github/workflows/ci.yml").read_text()
     env = (project / ".env.example").read_text()
     assert "PORT=8000" in env and "\n.env\n" in (project / ".gitignore").read_text()
+
+    framing = framing_problems(project, template, domain)
+    assert not framing, "\n".join(framing)
 
     hooks = pre_commit_problems(project)
     assert not hooks, "a fresh render fails its own pre-commit hooks:\n" + "\n".join(hooks)
@@ -286,6 +290,8 @@ def test_ai_feature_variants(copie: Any, feature: str, host_app: str, domain: st
             assert (project / rel).is_file(), rel
         assert not (project / "ai_feature").exists()
         assert not (project / "docs/integration.md").exists()
+        framing = framing_problems(project, "ai-feature", domain, feature)
+        assert not framing, "\n".join(framing)
         _ruff_clean(project)
         return
     for rel in EXISTING_FILES:
