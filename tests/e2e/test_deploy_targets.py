@@ -23,7 +23,7 @@ import sys
 import time
 import tomllib
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,8 @@ import yaml
 from typer.testing import CliRunner
 
 from scaffold.catalog import load_catalog
-from scaffold.check import Status, run_checks
+from scaffold.check import run_checks
+from scaffold.checks.base import Status
 from scaffold.cli import app
 from tests.e2e.samples import ui_suite_passes
 from tests.helpers import deploy_pairs, generated_repo_env, git
@@ -216,7 +217,7 @@ def _space_env(repo: Path) -> dict[str, str]:
 
 #: What each platform's file sets plus what the platform itself sets at run time.
 #: streamlit-cloud: the image is the API's and runs as the Dockerfile says.
-PLATFORM_ENV = {
+PLATFORM_ENV: dict[str, Callable[[Path], dict[str, str]]] = {
     "docker": _compose_env,
     "fly": _fly_env,
     "render": _render_env,

@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 
 from scaffold.catalog import load_catalog
-from scaffold.check import Status, run_checks
+from scaffold.check import run_checks
+from scaffold.checks.base import Status
 from tests.e2e.samples import Case, no_payload_ran, render_into, run, ui_suite_passes
 from tests.helpers import generated_repo_env, git
 
