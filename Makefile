@@ -5,7 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 DEMO := demo
-TEMPLATES := ml-pipeline rag-system ai-feature
+# The templates of templates/catalog.yml (read when `make demo` needs them, after setup).
+TEMPLATES = $(shell $(BIN)/python -c 'from scaffold.catalog import load_catalog; print(*load_catalog().templates)')
 PYTEST_ARGS ?=
 
 .PHONY: help setup lint test test-fast test-unit bench demo clean

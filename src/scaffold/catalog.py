@@ -7,7 +7,8 @@ before anything is rendered.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -21,11 +22,16 @@ CATALOG_FILE = "catalog.yml"
 
 @dataclass(frozen=True)
 class Template:
-    """A project template: its key, title and one-line summary."""
+    """A project template: its key, title and one-line summary.
+
+    ``joins_existing``: the answers with which the template adds to an existing project
+    instead of making a new one (ai-feature's ``host_app: existing``); empty if it cannot.
+    """
 
     key: str
     title: str
     summary: str
+    joins_existing: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -42,11 +48,24 @@ class Domain:
 
 @dataclass(frozen=True)
 class DeployTarget:
-    """A deployment target and what the generated repo gets for it."""
+    """A deployment target and what the generated repo gets for it.
+
+    Its templates live in ``templates/_shared/deploy/<key>/``; the facts below are what the
+    catalog says that folder adds (see the comment above ``deploy_targets`` in catalog.yml).
+    """
 
     key: str
     title: str
     summary: str
+    files: tuple[str, ...] = ()
+    jobs: tuple[str, ...] = ()
+    gate: tuple[str, ...] = ()
+    url: str = ""
+    app_urls: tuple[str, ...] = ()
+    ephemeral: bool = False
+    settings: tuple[str, ...] = ()
+    mentions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    platform_env: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -63,6 +82,15 @@ class Catalog:
             return self.templates[key]
         except KeyError:
             raise UnknownTemplateError(key, self.templates) from None
+
+    def joins_existing(self, answers: Mapping[str, Any]) -> bool:
+        """Whether ``answers`` add a template to an existing project (see ``Template``)."""
+        named = answers.get("template")
+        return any(
+            all(answers.get(question) == value for question, value in t.joins_existing.items())
+            for t in self.templates.values()
+            if t.joins_existing and named in (None, t.key)
+        )
 
     def check_domain(self, key: str) -> Domain:
         """Return the domain ``key`` or raise :class:`UnknownChoiceError`."""
@@ -102,7 +130,12 @@ def load_catalog(root: Path | None = None) -> Catalog:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     return Catalog(
         templates={
-            key: Template(key, _clean(v["title"]), _clean(v["summary"]))
+            key: Template(
+                key,
+                _clean(v["title"]),
+                _clean(v["summary"]),
+                {q: str(a) for q, a in (v.get("joins_existing") or {}).items()},
+            )
             for key, v in raw["templates"].items()
         },
         domains={
@@ -116,8 +149,22 @@ def load_catalog(root: Path | None = None) -> Catalog:
             )
             for key, v in raw["domains"].items()
         },
-        deploy_targets={
-            key: DeployTarget(key, _clean(v["title"]), _clean(v["summary"]))
-            for key, v in raw["deploy_targets"].items()
-        },
+        deploy_targets={key: _deploy_target(key, v) for key, v in raw["deploy_targets"].items()},
+    )
+
+
+def _deploy_target(key: str, v: dict[str, Any]) -> DeployTarget:
+    return DeployTarget(
+        key,
+        _clean(v["title"]),
+        _clean(v["summary"]),
+        files=tuple(v.get("files") or ()),
+        jobs=tuple(v.get("jobs") or ()),
+        gate=tuple(v.get("gate") or ()),
+        url=str(v.get("url") or ""),
+        app_urls=tuple(v.get("app_urls") or ()),
+        ephemeral=bool(v.get("ephemeral", False)),
+        settings=tuple(v.get("settings") or ()),
+        mentions={path: tuple(texts) for path, texts in (v.get("mentions") or {}).items()},
+        platform_env={name: str(value) for name, value in (v.get("platform_env") or {}).items()},
     )

@@ -104,7 +104,7 @@ def list_(
 def new(
     template: Annotated[
         str | None,
-        typer.Argument(help="Template: ml-pipeline, rag-system or ai-feature (asked if omitted)."),
+        typer.Argument(help="Template, e.g. rag-system (see `scaffold list`; asked if omitted)."),
     ] = None,
     dest: Annotated[
         Path | None,

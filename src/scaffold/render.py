@@ -88,6 +88,16 @@ def _check_known_choices(source: TemplateSource, answers: dict[str, Any]) -> Non
         catalog.check_deploy_target(str(answers["deploy_target"]))
 
 
+def _joins_existing(source: TemplateSource, answers: dict[str, Any]) -> bool:
+    """Whether the answers add to an existing project (the catalog's ``joins_existing``).
+
+    A template root without a catalog joins one with ``host_app=existing``, as ai-feature does.
+    """
+    if not (source.root / "catalog.yml").is_file():
+        return answers.get("host_app") == "existing"
+    return load_catalog(source.root).joins_existing(answers)
+
+
 def _translate(exc: Exception) -> Exception:
     """Turn Copier's validation errors into scaffold's own."""
     text = str(exc).strip()
@@ -294,15 +304,16 @@ def render_project(
     stage = on_stage or (lambda _label: None)
     answers = check_answers(answers, template_questions(source.root))
     _check_known_choices(source, answers)
+    joins_existing = _joins_existing(source, answers)
     if not interactive and not defaults:
         required: tuple[str, ...] = REQUIRED_WITHOUT_TERMINAL
-        if answers.get("host_app") == "existing":  # the feature is deployed with its host
+        if joins_existing:  # the addition is deployed with its host
             required = tuple(q for q in required if q != "deploy_target")
         missing = [q for q in required if q not in answers]
         if missing:
             raise MissingAnswersError(missing)
     user_defaults: dict[str, Any] = git_identity_defaults(cwd)
-    if answers.get("host_app") == "existing":
+    if joins_existing:
         return _render_into_existing(source, dest, answers, defaults=defaults or not interactive)
     if dest is not None:
         dest = resolve_destination(dest)

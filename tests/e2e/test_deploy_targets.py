@@ -23,7 +23,7 @@ import sys
 import time
 import tomllib
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -182,56 +182,41 @@ def _render_env(repo: Path) -> dict[str, str]:
 def _ecs_env(repo: Path) -> dict[str, str]:
     task = json.loads((repo / ".aws/task-definition.json").read_text())
     container = task["containerDefinitions"][0]
-    return {**{e["name"]: e["value"] for e in container["environment"]}, "AWS_REGION": "eu-west-1"}
+    return {e["name"]: e["value"] for e in container["environment"]}
 
 
-def _cloud_run_env(repo: Path) -> dict[str, str]:
-    # `gcloud run deploy --port 8000` (the workflow) makes Cloud Run set PORT=8000.
-    ci = (repo / ".github/workflows/ci.yml").read_text()
-    port = re.search(r"--port (\d+)", ci)
-    assert port
-    name = repo.name
-    return {
-        "PORT": port.group(1),
-        "K_SERVICE": name,
-        "K_REVISION": f"{name}-00001-abc",
-        "APP_ENVIRONMENT": "production",
-    }
-
-
-def _azure_env(repo: Path) -> dict[str, str]:
-    name = repo.name
-    return {
-        "CONTAINER_APP_NAME": name,
-        "CONTAINER_APP_REVISION": f"{name}--abc123",
-        "APP_ENVIRONMENT": "production",
-    }
-
-
-def _space_env(repo: Path) -> dict[str, str]:
-    front = yaml.safe_load((repo / "README.md").read_text().split("---\n")[1])
-    # Spaces route to app_port; the image's own PORT must be that port.
-    assert str(front["app_port"]) == _dockerfile(repo)[0]["PORT"]
-    return {"SPACE_ID": f"someone/{repo.name}", "SPACE_HOST": f"someone-{repo.name}.hf.space"}
-
-
-#: What each platform's file sets plus what the platform itself sets at run time.
-#: streamlit-cloud: the image is the API's and runs as the Dockerfile says.
-PLATFORM_ENV: dict[str, Callable[[Path], dict[str, str]]] = {
-    "docker": _compose_env,
-    "fly": _fly_env,
-    "render": _render_env,
-    "aws-ecs": _ecs_env,
-    "cloud-run": _cloud_run_env,
-    "azure-container-apps": _azure_env,
-    "hf-spaces": _space_env,
-    "streamlit-cloud": lambda repo: {},
+#: What a platform file sets, read from the file (by its path in the repo).
+FILE_ENV = {
+    "compose.yaml": _compose_env,
+    "fly.toml": _fly_env,
+    "render.yaml": _render_env,
+    ".aws/task-definition.json": _ecs_env,
 }
+
+
+def _platform_env(repo: Path, target: str) -> dict[str, str]:
+    """What the target's platform files set plus what the platform sets at run time.
+
+    The latter is the catalog's ``platform_env`` ({name} is the repo's name).
+    """
+    spec = CATALOG.deploy_targets[target]
+    env: dict[str, str] = {}
+    for rel in spec.files:
+        env.update(FILE_ENV[rel](repo) if rel in FILE_ENV else {})
+    env.update({k: v.format(name=repo.name) for k, v in spec.platform_env.items()})
+    readme = (repo / "README.md").read_text()
+    if readme.startswith("---\n"):  # a Space routes to app_port: the image's PORT must match
+        front = yaml.safe_load(readme.split("---\n")[1])
+        assert str(front["app_port"]) == _dockerfile(repo)[0]["PORT"]
+    ci = (repo / ".github/workflows/ci.yml").read_text()
+    if port := re.search(r"--port (\d+)", ci):  # `gcloud run deploy --port`: the platform's PORT
+        assert env["PORT"] == port.group(1), env
+    return env
 
 
 def _serve_health(venv: Path, repo: Path, target: str, state: Path) -> dict[str, Any]:
     image_env, cmd = _dockerfile(repo)
-    env = {**image_env, **PLATFORM_ENV[target](repo)}
+    env = {**image_env, **_platform_env(repo, target)}
     assert env["PORT"] == str(PORT), env
     # The volume's mount point (/app/state) does not exist here: a directory stands in.
     assert env["APP_STATE_DIR"] == "/app/state"

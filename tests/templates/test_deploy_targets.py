@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ import jsonschema
 import pytest
 import yaml
 
-from scaffold.catalog import load_catalog
+from scaffold.catalog import Catalog, DeployTarget, load_catalog
 from tests.helpers import deploy_pairs, pre_commit_problems
 
 CATALOG = load_catalog()
@@ -37,58 +38,9 @@ SCHEMAS = Path(__file__).parent / "schemas"
 PORT = 8000
 STATE_DIR = "/app/state"
 
-#: The files each target adds; every other target's files must be absent.
-TARGET_FILES: dict[str, list[str]] = {
-    "docker": ["compose.yaml"],
-    "hf-spaces": [],
-    "streamlit-cloud": ["streamlit_app.py", "requirements.txt", ".streamlit/config.toml"],
-    "cloud-run": [],
-    "aws-ecs": [".aws/task-definition.json", ".aws/render-task-definition.jq"],
-    "azure-container-apps": [],
-    "fly": ["fly.toml"],
-    "render": ["render.yaml"],
-}
-
-#: The CI jobs each target adds to ci.yml, besides test and image.
-TARGET_JOBS: dict[str, set[str]] = {
-    "docker": {"publish"},
-    "hf-spaces": {"deploy-config", "deploy"},
-    "streamlit-cloud": {"ui"},
-    "cloud-run": {"deploy-config", "deploy"},
-    "aws-ecs": {"deploy-config", "deploy"},
-    "azure-container-apps": {"deploy-config", "deploy"},
-    "fly": {"deploy-config", "deploy"},
-    "render": set(),
-}
-
-#: What the deploy gate requires before it lets the deploy job run.
-GATE_NAMES: dict[str, set[str]] = {
-    "hf-spaces": {"HF_TOKEN", "HF_SPACE"},
-    "cloud-run": {
-        "GCP_PROJECT_ID",
-        "GCP_REGION",
-        "GCP_ARTIFACT_REPOSITORY",
-        "GCP_WORKLOAD_IDENTITY_PROVIDER",
-        "GCP_SERVICE_ACCOUNT",
-    },
-    "aws-ecs": {
-        "AWS_ROLE_ARN",
-        "AWS_REGION",
-        "ECR_REPOSITORY",
-        "ECS_CLUSTER",
-        "ECS_SERVICE",
-        "ECS_EXECUTION_ROLE_ARN",
-    },
-    "azure-container-apps": {
-        "AZURE_CLIENT_ID",
-        "AZURE_TENANT_ID",
-        "AZURE_SUBSCRIPTION_ID",
-        "AZURE_RESOURCE_GROUP",
-        "AZURE_CONTAINER_REGISTRY",
-        "AZURE_CONTAINER_APP",
-    },
-    "fly": {"FLY_API_TOKEN"},
-}
+#: Each target's folder: its readme section, architecture fragment, CI job, settings and
+#: platform files (see the comment above ``deploy_targets`` in templates/catalog.yml).
+DEPLOY = Path(__file__).parents[2] / "templates/_shared/deploy"
 
 #: Every action a template may use, pinned to the commit its release tag points to (checked in
 #: the action's own git repository; azure/login's could not be re-checked in this round).
@@ -108,21 +60,6 @@ PINNED_ACTIONS: dict[str, tuple[str, str]] = {
         "ed8efb33836e8b2096c7fd3ba1c8afe303ebbff1",
         "1.6",
     ),
-}
-
-#: Targets whose platform keeps no disk by default: the README must say state is rebuilt.
-EPHEMERAL = {"hf-spaces", "streamlit-cloud", "cloud-run", "aws-ecs", "azure-container-apps"}
-
-#: What the README must give as the app's URL pattern.
-URL_PATTERNS: dict[str, str] = {
-    "docker": "ghcr.io/<owner>/",
-    "hf-spaces": ".hf.space",
-    "streamlit-cloud": ".streamlit.app",
-    "cloud-run": ".run.app",
-    "aws-ecs": "<alb-dns-name>",
-    "azure-container-apps": ".azurecontainerapps.io",
-    "fly": ".fly.dev",
-    "render": ".onrender.com",
 }
 
 
@@ -213,14 +150,19 @@ def test_deploy_target(copie: Any, pair: tuple[str, str]) -> None:
     """One render per pair (copier is the slow part), then every check on it."""
     template, target = pair
     project = _render(copie, template, target)
-    _check_only_the_targets_files(project, target)
-    _check_workflow_lints_gates_and_pins(project, target)
-    _check_platform_config_matches_the_app(project, target)
-    _check_docs_settings_and_env(project, target)
+    check_target(project, CATALOG, target, DEPLOY)
     if target == "cloud-run":
         _check_gcp_least_privilege(project)
     hooks = pre_commit_problems(project)
     assert not hooks, "a fresh render fails its own pre-commit hooks:\n" + "\n".join(hooks)
+
+
+def check_target(project: Path, catalog: Catalog, target: str, deploy: Path) -> None:
+    """Everything the catalog entry and the folder ``deploy/<target>`` say the render has."""
+    _check_only_the_targets_files(project, catalog, target, deploy)
+    _check_workflow_lints_gates_and_pins(project, catalog.deploy_targets[target])
+    _check_platform_config_matches_the_app(project, catalog.deploy_targets[target], deploy)
+    _check_docs_settings_and_env(project, catalog.deploy_targets[target], deploy)
 
 
 def _check_gcp_least_privilege(project: Path) -> None:
@@ -244,19 +186,23 @@ def _check_gcp_least_privilege(project: Path) -> None:
     assert "--allow-unauthenticated" not in ci, "the deploy job sets no IAM policy"
 
 
-def _check_only_the_targets_files(project: Path, target: str) -> None:
-    for other, files in TARGET_FILES.items():
-        for rel in files:
-            assert (project / rel).is_file() == (other == target), (target, rel)
-    assert (project / ".aws").exists() == (target == "aws-ecs")
-    assert (project / ".streamlit").exists() == (target == "streamlit-cloud")
+def _check_only_the_targets_files(
+    project: Path, catalog: Catalog, target: str, deploy: Path
+) -> None:
+    own = catalog.deploy_targets[target].files
+    for other in catalog.deploy_targets.values():
+        for rel in other.files:
+            assert (project / rel).is_file() == (rel in own), (target, rel)
+            top = Path(rel).parts[0]
+            if top != rel:  # a folder only this target's files live in (.aws, .streamlit)
+                assert (project / top).exists() == any(f.startswith(f"{top}/") for f in own)
     readme = (project / "README.md").read_text()
-    assert readme.startswith("---\n") == (target == "hf-spaces")
+    assert readme.startswith("---\n") == (deploy / target / "front-matter.md.jinja").is_file()
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     assert answers["deploy_target"] == target
 
 
-def _check_workflow_lints_gates_and_pins(project: Path, target: str) -> None:
+def _check_workflow_lints_gates_and_pins(project: Path, spec: DeployTarget) -> None:
     ci = project / ".github/workflows/ci.yml"
     _run([_tool("actionlint"), str(ci)], project)
     _run([_tool("zizmor"), "--offline", "--min-severity", "low", str(ci)], project)
@@ -269,7 +215,7 @@ def _check_workflow_lints_gates_and_pins(project: Path, target: str) -> None:
     workflow = yaml.safe_load(text)
     assert workflow["permissions"] == {"contents": "read"}
     jobs = workflow["jobs"]
-    assert set(jobs) == {"test", "image", "portfolio"} | TARGET_JOBS[target]
+    assert set(jobs) == {"test", "image", "portfolio", *spec.jobs}
     _check_steps_and_needs(workflow)
 
     uses = re.findall(r"uses: ([\w./-]+)@(\S+) # (v?[\d.]+)\n", text)
@@ -283,21 +229,21 @@ def _check_workflow_lints_gates_and_pins(project: Path, target: str) -> None:
             assert name == "deploy" and perms["id-token"] == "write"
             assert job.get("environment") == "production"
         assert "write" not in {v for k, v in perms.items() if k not in {"id-token", "packages"}}
-    if target in GATE_NAMES:
+    if spec.gate:
         gate = jobs["deploy-config"]
         assert gate["permissions"] == {}
         assert "github.event.repository.default_branch" in gate["if"]
         assert "refs/tags/v" in gate["if"]
-        assert set(gate["steps"][0]["env"]) == GATE_NAMES[target]
+        assert set(gate["steps"][0]["env"]) == set(spec.gate)
         assert jobs["deploy"]["needs"] == "deploy-config"
         assert "needs.deploy-config.outputs.ready == 'true'" in jobs["deploy"]["if"]
         assert jobs["deploy"]["concurrency"]["cancel-in-progress"] is False
-    if target == "docker":
+    if "publish" in jobs:
         assert "refs/tags/v" in jobs["publish"]["if"]
         assert jobs["publish"]["permissions"] == {"contents": "read", "packages": "write"}
 
 
-@pytest.mark.parametrize("target", sorted(GATE_NAMES))
+@pytest.mark.parametrize("target", sorted(t for t in TARGETS if CATALOG.deploy_targets[t].gate))
 def test_deploy_gate_skips_with_a_notice_until_configured(
     copie: Any, tmp_path: Path, target: str
 ) -> None:
@@ -321,75 +267,115 @@ def test_deploy_gate_skips_with_a_notice_until_configured(
             assert proc.stdout == ""
         else:
             assert proc.stdout.startswith("::notice title=Deploy skipped::Not configured:")
-            assert set(proc.stdout.split(":")[-1].split(".")[0].split()) == GATE_NAMES[target]
+            assert set(proc.stdout.split(":")[-1].split(".")[0].split()) == set(
+                CATALOG.deploy_targets[target].gate
+            )
 
 
-def _check_platform_config_matches_the_app(project: Path, target: str) -> None:
+def _slug(project: Path) -> str:
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    return str(answers["project_slug"])
+
+
+def _check_platform_config_matches_the_app(project: Path, spec: DeployTarget, deploy: Path) -> None:
     env = _dockerfile_env(project)
     assert env["PORT"] == str(PORT) and env["APP_STATE_DIR"] == STATE_DIR
     dockerfile = (project / "Dockerfile").read_text()
     assert f"EXPOSE {PORT}" in dockerfile and "/health" in dockerfile
     assert "USER 1000:1000" in dockerfile and "chown 1000:1000 /app/state" in dockerfile
-    slug = f"acme_{target}".replace("-", "_")
+    slug = _slug(project)
     assert "default=8000," in (project / f"src/{slug}/settings.py").read_text()
     assert '@app.get("/health"' in (project / f"src/{slug}/api.py").read_text()
-    ci = (project / ".github/workflows/ci.yml").read_text()
-
-    if target == "docker":
-        _run(
-            [_tool("check-jsonschema"), "--builtin-schema", "vendor.compose-spec", "compose.yaml"],
-            project,
-        )
-        compose = yaml.safe_load((project / "compose.yaml").read_text())
-        app = compose["services"]["app"]
-        assert app["ports"] == [f"{PORT}:{PORT}"] and app["environment"]["PORT"] == str(PORT)
-        assert app["volumes"] == [f"state:{STATE_DIR}"] and "state" in compose["volumes"]
-    elif target == "fly":
-        fly = tomllib.loads((project / "fly.toml").read_text())
-        _validate(fly, "fly.schema.json")
-        assert fly["http_service"]["internal_port"] == PORT
-        assert fly["env"]["PORT"] == str(PORT)
-        assert [c["path"] for c in fly["http_service"]["checks"]] == ["/health"]
-        assert fly["mounts"] == [{"source": "state", "destination": STATE_DIR}]
-        assert "flyctl deploy" in ci
-    elif target == "render":
-        blueprint = yaml.safe_load((project / "render.yaml").read_text())
-        _validate(blueprint, "render-blueprint.schema.json")
-        (service,) = blueprint["services"]
-        assert service["healthCheckPath"] == "/health"
-        assert {"key": "PORT", "value": str(PORT)} in service["envVars"]
-        assert service["disk"]["mountPath"] == STATE_DIR
-        assert (project / service["dockerfilePath"]).is_file()
-    elif target == "aws-ecs":
-        task = json.loads((project / ".aws/task-definition.json").read_text())
-        _validate_task_definition(task)
-        (container,) = task["containerDefinitions"]
-        assert container["portMappings"][0]["containerPort"] == PORT
-        assert {"name": "PORT", "value": str(PORT)} in container["environment"]
-        assert f"127.0.0.1:{PORT}/health" in " ".join(container["healthCheck"]["command"])
-        assert task["requiresCompatibilities"] == ["FARGATE"]
-    elif target == "hf-spaces":
-        front = _front_matter((project / "README.md").read_text())
+    for rel in spec.files:
+        if rel in PLATFORM_FILE_CHECKS:
+            PLATFORM_FILE_CHECKS[rel](project)
+    readme = (project / "README.md").read_text()
+    if readme.startswith("---\n"):  # README front matter: a Hugging Face Space's card
+        front = _front_matter(readme)
         _validate(front, "hf-space-front-matter.schema.json")
         assert front["app_port"] == PORT
-    elif target == "streamlit-cloud":
-        config = tomllib.loads((project / ".streamlit/config.toml").read_text())
-        assert config["server"]["headless"] is True
-        assert config["browser"]["gatherUsageStats"] is False
-        reqs = (project / "requirements.txt").read_text().split("\n")
-        assert ".[ui]" in reqs
-        pyproject = tomllib.loads((project / "pyproject.toml").read_text())
-        assert any(
-            d.startswith("streamlit") for d in pyproject["project"]["optional-dependencies"]["ui"]
-        )
-        assert (
-            "from acme_streamlit_cloud.ui import main" in (project / "streamlit_app.py").read_text()
-        )
-        assert ".streamlit/secrets.toml" in (project / ".gitignore").read_text().split("\n")
-    elif target == "cloud-run":
-        assert f"--port {PORT}" in ci
-    elif target == "azure-container-apps":
-        assert f"--target-port {PORT}" in (project / "README.md").read_text()
+    gitignore = deploy / spec.key / "gitignore.jinja"
+    if gitignore.is_file():
+        ignored = (project / ".gitignore").read_text().split("\n")
+        for line in gitignore.read_text().split("\n"):
+            assert not line or line.startswith("#") or line in ignored, line
+    for rel, texts in spec.mentions.items():
+        text = (project / rel).read_text()
+        for expected in texts:
+            assert expected in text, (rel, expected)
+
+
+def _check_compose(project: Path) -> None:
+    _run(
+        [_tool("check-jsonschema"), "--builtin-schema", "vendor.compose-spec", "compose.yaml"],
+        project,
+    )
+    compose = yaml.safe_load((project / "compose.yaml").read_text())
+    app = compose["services"]["app"]
+    assert app["ports"] == [f"{PORT}:{PORT}"] and app["environment"]["PORT"] == str(PORT)
+    assert app["volumes"] == [f"state:{STATE_DIR}"] and "state" in compose["volumes"]
+
+
+def _check_fly(project: Path) -> None:
+    fly = tomllib.loads((project / "fly.toml").read_text())
+    _validate(fly, "fly.schema.json")
+    assert fly["http_service"]["internal_port"] == PORT
+    assert fly["env"]["PORT"] == str(PORT)
+    assert [c["path"] for c in fly["http_service"]["checks"]] == ["/health"]
+    assert fly["mounts"] == [{"source": "state", "destination": STATE_DIR}]
+
+
+def _check_render_blueprint(project: Path) -> None:
+    blueprint = yaml.safe_load((project / "render.yaml").read_text())
+    _validate(blueprint, "render-blueprint.schema.json")
+    (service,) = blueprint["services"]
+    assert service["healthCheckPath"] == "/health"
+    assert {"key": "PORT", "value": str(PORT)} in service["envVars"]
+    assert service["disk"]["mountPath"] == STATE_DIR
+    assert (project / service["dockerfilePath"]).is_file()
+
+
+def _check_ecs_task(project: Path) -> None:
+    task = json.loads((project / ".aws/task-definition.json").read_text())
+    _validate_task_definition(task)
+    (container,) = task["containerDefinitions"]
+    assert container["portMappings"][0]["containerPort"] == PORT
+    assert {"name": "PORT", "value": str(PORT)} in container["environment"]
+    assert f"127.0.0.1:{PORT}/health" in " ".join(container["healthCheck"]["command"])
+    assert task["requiresCompatibilities"] == ["FARGATE"]
+
+
+def _check_streamlit_config(project: Path) -> None:
+    config = tomllib.loads((project / ".streamlit/config.toml").read_text())
+    assert config["server"]["headless"] is True
+    assert config["browser"]["gatherUsageStats"] is False
+
+
+def _check_streamlit_requirements(project: Path) -> None:
+    reqs = (project / "requirements.txt").read_text().split("\n")
+    assert ".[ui]" in reqs
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    assert any(
+        d.startswith("streamlit") for d in pyproject["project"]["optional-dependencies"]["ui"]
+    )
+
+
+def _check_streamlit_app(project: Path) -> None:
+    app = (project / "streamlit_app.py").read_text()
+    assert f"from {_slug(project)}.ui import main" in app
+
+
+#: How each kind of platform file is validated (its schema) and checked against the app's
+#: port, health path and state directory, by its path in the generated repo.
+PLATFORM_FILE_CHECKS: dict[str, Callable[[Path], None]] = {
+    "compose.yaml": _check_compose,
+    "fly.toml": _check_fly,
+    "render.yaml": _check_render_blueprint,
+    ".aws/task-definition.json": _check_ecs_task,
+    ".streamlit/config.toml": _check_streamlit_config,
+    "requirements.txt": _check_streamlit_requirements,
+    "streamlit_app.py": _check_streamlit_app,
+}
 
 
 @pytest.mark.skipif(not shutil.which("jq"), reason="jq is not installed")
@@ -438,31 +424,25 @@ def test_rendered_ecs_task_definition_is_valid(copie: Any) -> None:
             assert "volumes" not in task and "mountPoints" not in container
 
 
-def _check_docs_settings_and_env(project: Path, target: str) -> None:
+def _check_docs_settings_and_env(project: Path, spec: DeployTarget, deploy: Path) -> None:
     readme = (project / "README.md").read_text()
     deployment = " ".join(readme.split("\n## Deployment\n", 1)[1].split("\n## ", 1)[0].split())
-    assert URL_PATTERNS[target] in deployment
-    assert ("rebuilt at start-up" in deployment) == (target in EPHEMERAL)
-    if target in GATE_NAMES:
-        for name in GATE_NAMES[target]:
-            assert name in deployment, name
-        assert "skipped with a notice" in deployment
+    assert spec.url and spec.url in deployment
+    assert ("rebuilt at start-up" in deployment) == spec.ephemeral
+    for name in spec.gate:
+        assert name in deployment, name
+    assert ("skipped with a notice" in deployment) == bool(spec.gate)
     arch = (project / "docs/architecture.md").read_text()
     section = arch.split("\n## Deployment\n", 1)[1].split("\n## ", 1)[0]
     assert section.count("```mermaid") == 1
+    # The target's settings (its folder's settings.yml) reach .env.example and the README.
     env_example = (project / ".env.example").read_text()
-    expected = {
-        "docker": "APP_PUBLIC_URL=",
-        "hf-spaces": "SPACE_ID=",
-        "streamlit-cloud": "APP_PUBLIC_URL=",
-        "cloud-run": "K_SERVICE=",
-        "aws-ecs": "ECS_CONTAINER_METADATA_URI_V4=",
-        "azure-container-apps": "CONTAINER_APP_NAME=",
-        "fly": "FLY_APP_NAME=",
-        "render": "RENDER_EXTERNAL_URL=",
-    }[target]
-    assert expected in env_example
-    assert expected.rstrip("=") in readme
+    settings = yaml.safe_load((deploy / spec.key / "settings.yml").read_text()) or []
+    variables = [s.get("env") or f"APP_{s['name'].upper()}" for s in settings]
+    assert variables == list(spec.settings), f"deploy/{spec.key}/settings.yml against the catalog"
+    for variable in spec.settings:
+        assert f"{variable}=" in env_example, variable
+        assert variable in readme, variable
 
 
 def test_scaffold_list_shows_every_target() -> None:
@@ -475,4 +455,51 @@ def test_scaffold_list_shows_every_target() -> None:
     for key, target in CATALOG.deploy_targets.items():
         assert key in result.stdout
         assert target.summary.split()[0] in result.stdout
-    assert len(TARGETS) == 8
+
+
+def test_each_target_is_one_folder_and_one_catalog_entry() -> None:
+    """The catalog's targets are the folders under deploy/; each folder has every part."""
+    folders = {p.name for p in DEPLOY.iterdir() if p.is_dir() and not p.name.startswith("_")}
+    assert folders == set(TARGETS)
+    for key, spec in CATALOG.deploy_targets.items():
+        for part in ("readme.md.jinja", "architecture.md.jinja", "workflow.yml.jinja"):
+            assert (DEPLOY / key / part).is_file(), f"deploy/{key}/{part}"
+        files = DEPLOY / key / "files"
+        found = {
+            str(p.relative_to(files)).removesuffix(".jinja")
+            for p in files.rglob("*")
+            if p.is_file()
+        }
+        assert found == set(spec.files), f"deploy/{key}/files/ against the catalog's files"
+        assert spec.url and spec.title and spec.summary
+
+
+#: A one-line file of a template tree that only includes a ``_shared`` file.
+_STUB = re.compile(r"\{%-? include [\"']_shared/[^\n]*%\}\n?")
+#: The stubs a template cannot work without: its platform files and its answers file.
+REQUIRED_STUBS = (
+    "{% yield deploy_file from deploy_files %}{{ deploy_file }}{% endyield %}.jinja",
+    "{{_copier_conf.answers_file}}.jinja",
+)
+
+
+def _stubs(template: Path) -> dict[str, str]:
+    found = {}
+    for path in template.rglob("*"):
+        if path.is_file() and path.stat().st_size < 300:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            if _STUB.fullmatch(text):
+                found[str(path.relative_to(template))] = text
+    return found
+
+
+def test_the_templates_stubs_are_identical() -> None:
+    """Stub parity: a stub path means the same include in every template that has it."""
+    stubs = {key: _stubs(DEPLOY.parents[1] / key) for key in TEMPLATES}
+    for key, found in stubs.items():
+        for required in REQUIRED_STUBS:
+            assert required in found, f"templates/{key}/{required}"
+    paths = {path for found in stubs.values() for path in found}
+    for path in sorted(paths):
+        versions = {found[path] for found in stubs.values() if path in found}
+        assert len(versions) == 1, f"{path} differs between templates: {versions}"

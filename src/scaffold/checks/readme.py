@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
+from scaffold.catalog import Catalog, load_catalog
 from scaffold.checks.base import Finding, check
 from scaffold.checks.markdown import Document, Section, code_blocks, code_snippets, prose_words
 from scaffold.checks.repo import Repo
@@ -25,14 +27,37 @@ _PROMPT_TEXT = re.compile(
 )
 _SECTION_WORDS = 3
 _URL = re.compile(r"https?://[^\s)>\]\"']+")
-_APP_HOSTS = re.compile(
-    r"^https?://([a-z0-9-]+\.)+(fly\.dev|onrender\.com|herokuapp\.com|streamlit\.app|"
-    r"vercel\.app|netlify\.app|railway\.app|run\.app|azurewebsites\.net|modal\.run|"
-    r"pages\.dev|github\.io|azurecontainerapps\.io|amazonaws\.com)\b"
-    r"|^https?://huggingface\.co/spaces/",
-    re.I,
+#: Addresses of a deployed app on hosts that no deploy target names; each target's own are
+#: its ``app_urls`` in catalog.yml. A host, ``*.`` for any subdomain, or a host and a path.
+_OTHER_APP_URLS = (
+    "*.herokuapp.com",
+    "*.vercel.app",
+    "*.netlify.app",
+    "*.railway.app",
+    "*.azurewebsites.net",
+    "*.modal.run",
+    "*.pages.dev",
+    "*.github.io",
 )
 _DEMO_WORDS = re.compile(r"\b(live|demo|deployed|try it)\b", re.I)
+
+
+def _url_regex(pattern: str) -> str:
+    host, slash, path = pattern.partition("/")
+    any_subdomain = host.startswith("*.")
+    prefix = r"^https?://" + (r"([a-z0-9-]+\.)+" if any_subdomain else "")
+    host = host.removeprefix("*.")
+    return prefix + re.escape(host) + (re.escape(slash + path) if slash else r"\b")
+
+
+def app_url_pattern(catalog: Catalog | None = None) -> re.Pattern[str]:
+    """What a live demo's address looks like: every target's ``app_urls`` and the others."""
+    targets = (catalog or load_catalog()).deploy_targets.values()
+    urls = [*_OTHER_APP_URLS, *(url for target in targets for url in target.app_urls)]
+    return re.compile("|".join(_url_regex(url) for url in urls), re.I)
+
+
+_app_urls = cache(app_url_pattern)
 
 
 def _doc(repo: Repo) -> Document:
@@ -301,6 +326,6 @@ def readme_deployment(repo: Repo) -> list[Finding]:
     )
     for line in _doc(repo).lines if problems else []:
         for url in _URL.findall(line):
-            if _APP_HOSTS.match(url) or _DEMO_WORDS.search(line):
+            if _app_urls().match(url) or _DEMO_WORDS.search(line):
                 return []
     return problems
