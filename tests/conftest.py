@@ -52,7 +52,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--full-matrix",
         action="store_true",
         default=False,
-        help="render every answer combination instead of the curated subset",
+        help=(
+            "render every answer combination, and run every e2e case (domain x feature x"
+            " deploy target), instead of the curated subset (tests/e2e/COVERAGE.md)"
+        ),
     )
 
 

@@ -10,7 +10,6 @@ Usage: python tools/make_readme_tables.py [--check]
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -73,16 +72,11 @@ def render(readme: str, catalog: Catalog) -> str:
 
 def main() -> int:
     """Write the tables, or with ``--check`` say whether they are current."""
-    current = README.read_text(encoding="utf-8")
-    text = render(current, load_catalog())
-    if "--check" in sys.argv[1:]:
-        if current != text:
-            print("README.md tables are stale: run python tools/make_readme_tables.py")
-            return 1
-        return 0
-    README.write_text(text, encoding="utf-8")
-    print(f"wrote the {', '.join(TABLES)} tables of {README.relative_to(ROOT)}")
-    return 0
+    from _check_file import write_or_check  # tools/ is on sys.path when run as a script
+
+    text = render(README.read_text(encoding="utf-8"), load_catalog())
+    wrote = f"wrote the {', '.join(TABLES)} tables of {README.relative_to(ROOT)}"
+    return write_or_check(README, text, tool="tools/make_readme_tables.py", wrote=wrote)
 
 
 if __name__ == "__main__":

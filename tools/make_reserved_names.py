@@ -72,16 +72,12 @@ def render() -> str:
 
 
 def main() -> int:
+    """Write the file, or with ``--check`` say whether it is current."""
+    from _check_file import write_or_check  # tools/ is on sys.path when run as a script
+
     text = render()
-    if "--check" in sys.argv[1:]:
-        current = OUTPUT.read_text(encoding="utf-8") if OUTPUT.exists() else ""
-        if current != text:
-            print(f"{OUTPUT} is stale: run python tools/make_reserved_names.py", file=sys.stderr)
-            return 1
-        return 0
-    OUTPUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUTPUT.relative_to(ROOT)} ({text.count(chr(10)) - 3} names)")
-    return 0
+    wrote = f"wrote {OUTPUT.relative_to(ROOT)} ({text.count(chr(10)) - 3} names)"
+    return write_or_check(OUTPUT, text, tool="tools/make_reserved_names.py", wrote=wrote)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from contextlib import closing
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -22,7 +21,7 @@ import yaml
 from scaffold.answers import load_answers_file
 from scaffold.errors import ScaffoldError, UsageError
 from scaffold.locks import RunLock
-from scaffold.parallel import run_parallel, worker_count
+from scaffold.parallel import collect_parallel, worker_count
 from scaffold.project import ANSWERS_FILE, VERSION_KEY
 from scaffold.render import render_project
 from scaffold.roster import RosterRow, read_rows, validate
@@ -152,11 +151,15 @@ def new_cohort(
                 on_start(len(todo))
             jobs = worker_count(jobs)
             try:
-                with closing(run_parallel(_render_row, todo, jobs, on_lost=_lost_row)) as done:
-                    for entry in done:
-                        entries[entry.row] = entry
-                        if on_result:
-                            on_result(entry)
+                collect_parallel(
+                    _render_row,
+                    todo,
+                    jobs,
+                    into=entries,
+                    key=_row_of,
+                    on_result=on_result,
+                    on_lost=_lost_row,
+                )
             finally:
                 notices += _swept(out)  # what a worker killed mid-render left behind
                 report = NewReport(
@@ -169,6 +172,10 @@ def new_cohort(
                 )
                 write_manifest(out, report.entries, template=template, source=src.record)
     return report
+
+
+def _row_of(entry: CohortEntry) -> int:
+    return entry.row
 
 
 def _render_row(task: _RenderTask) -> CohortEntry:

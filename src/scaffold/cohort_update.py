@@ -14,7 +14,7 @@ import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import ExitStack, closing
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
@@ -34,7 +34,7 @@ from scaffold.gitrepo import (
 )
 from scaffold.locks import RunLock
 from scaffold.merge_report import FileStatus
-from scaffold.parallel import run_parallel, worker_count
+from scaffold.parallel import collect_parallel, worker_count
 from scaffold.project import (
     ANSWERS_FILE,
     BUNDLED,
@@ -151,14 +151,21 @@ def update_cohort(
             on_start(len(tasks))
         results: dict[Path, RepoUpdate] = {}
         try:
-            with closing(run_parallel(_update_repo, tasks, worker_count(jobs))) as done:
-                for result in done:
-                    results[result.repo] = result
-                    if on_result:
-                        on_result(result)
+            collect_parallel(
+                _update_repo,
+                tasks,
+                worker_count(jobs),
+                into=results,
+                key=_repo_of,
+                on_result=on_result,
+            )
         finally:
             _record_updates(cohorts, results)
     return [results[r] for r in repos if r in results]
+
+
+def _repo_of(result: RepoUpdate | RepoStatus) -> Path:
+    return result.repo
 
 
 def cohort_source(cohort: Path) -> str | None:
@@ -373,11 +380,14 @@ def cohort_status(
     if on_start:
         on_start(len(tasks))
     results: dict[Path, RepoStatus] = {}
-    with closing(run_parallel(_repo_status, tasks, worker_count(jobs))) as done:
-        for result in done:
-            results[result.repo] = result
-            if on_result:
-                on_result(result)
+    collect_parallel(
+        _repo_status,
+        tasks,
+        worker_count(jobs),
+        into=results,
+        key=_repo_of,
+        on_result=on_result,
+    )
     return [results[r] for r in repos]
 
 

@@ -30,11 +30,10 @@ from scaffold.gitrepo import (
     init_repo,
     merge,
     operation_in_progress,
-    render_message,
     resolve_commit,
     toplevel,
 )
-from scaffold.project import ANSWERS_FILE, BUNDLED, FEATURE_ANSWERS_FILE
+from scaffold.project import ANSWERS_FILE, FEATURE_ANSWERS_FILE, render_commit_message
 from scaffold.sources import TemplateSource
 
 _NAME = re.compile(r"[^A-Za-z0-9 _-]+")
@@ -334,10 +333,9 @@ def add_render(
         # The render's own tree is the folder's: `scaffold update` verifies it there.
         git(["add", "--all"], project)
         tree = git(["write-tree", f"--prefix={prefix}/"], project).strip()
-    recorded_source = None if source.spec == BUNDLED else source.record
     render = commit_all(
         project,
-        render_message(template, source.version, recorded_source, tree=tree, path=prefix),
+        render_commit_message(template, source, tree=tree, path=prefix),
         author=author,
     )
     before = head(dest)

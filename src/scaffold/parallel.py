@@ -23,7 +23,8 @@ import signal
 import sys
 import time
 import traceback
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Hashable, Iterator, Sequence
+from contextlib import closing
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from types import FrameType
@@ -31,6 +32,7 @@ from typing import Any, NoReturn, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+K = TypeVar("K", bound=Hashable)
 
 STOP_GRACE = 20.0
 """Seconds an interrupted worker gets to clean up before it is killed."""
@@ -207,3 +209,27 @@ def run_parallel(
         workers.stop()
         raise
     workers.finish()
+
+
+def collect_parallel(
+    func: Callable[[T], R],
+    items: Sequence[T],
+    jobs: int,
+    *,
+    into: dict[K, R],
+    key: Callable[[R], K],
+    on_result: Callable[[R], None] | None = None,
+    on_lost: Callable[[T, str], R] | None = None,
+) -> dict[K, R]:
+    """:func:`run_parallel`, keeping each result in ``into`` under ``key(result)`` as it comes.
+
+    ``on_result`` (a progress bar, say) sees each result once it is kept. When the run stops
+    with an exception (an interrupt, a ``WorkerError``), the workers are stopped and ``into``
+    still holds every result that came before, for the caller to record.
+    """
+    with closing(run_parallel(func, items, jobs, on_lost=on_lost)) as done:
+        for result in done:
+            into[key(result)] = result
+            if on_result is not None:
+                on_result(result)
+    return into

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from scaffold.errors import AnswersFileError, UsageError
 from scaffold.gitrepo import (
@@ -22,6 +22,7 @@ from scaffold.gitrepo import (
     RenderCommit,
     git,
     render_commits,
+    render_message,
     show_first,
     toplevel_and_head,
 )
@@ -235,6 +236,42 @@ def source_spec(
     if source is None and ref is not None:
         return f"{url}@HEAD"
     return spec
+
+
+class RenderedFrom(Protocol):
+    """A template source as a render records it (:class:`scaffold.sources.TemplateSource`)."""
+
+    @property
+    def spec(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def record(self) -> str: ...
+
+
+def source_record(source: RenderedFrom) -> str | None:
+    """The source a render commit records: ``spec[@commit]``, nothing for the bundled one."""
+    return None if source.spec == BUNDLED else source.record
+
+
+def render_commit_message(
+    template: str,
+    source: RenderedFrom,
+    *,
+    tree: str | None = None,
+    path: str = "",
+    subject: str | None = None,
+) -> str:
+    """The message of a render commit of ``template`` from ``source``, trailers included.
+
+    ``tree`` is the rendered tree's id (``commit_all`` adds it when left out), ``path`` the
+    project's folder in a larger repository, ``subject`` replaces the default first line.
+    """
+    return render_message(
+        template, source.version, source_record(source), tree=tree, path=path, subject=subject
+    )
 
 
 def author(recorded: dict[str, Any]) -> Identity | None:

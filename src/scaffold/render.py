@@ -30,7 +30,7 @@ from scaffold.errors import (
     UntrustedSourceError,
     UsageError,
 )
-from scaffold.gitrepo import commit_all, git, init_repo, render_message
+from scaffold.gitrepo import commit_all, git, init_repo
 from scaffold.project import (
     ANSWERS_FILE,
     BUNDLED,
@@ -39,6 +39,7 @@ from scaffold.project import (
     FEATURE_ANSWERS_FILE,
     SOURCE_KEY,
     VERSION_KEY,
+    render_commit_message,
 )
 from scaffold.project import author as recorded_author
 from scaffold.sources import TemplateSource
@@ -339,9 +340,7 @@ def render_project(
         author = recorded_author(recorded)
         commit = commit_all(
             project,
-            render_message(
-                template, source.version, None if source.spec == BUNDLED else source.record
-            ),
+            render_commit_message(template, source),
             author=author,
         )
         if after_commit is not None:

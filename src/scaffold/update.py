@@ -78,6 +78,7 @@ from scaffold.project import (
     recorded_ref,
     recorded_source,
     recorded_version,
+    render_commit_message,
     render_commits_of,
     source_spec,
     split_spec,
@@ -492,10 +493,9 @@ def _rerender_baseline(
             template = str(answers.get("template") or found.template or old.root.name)
             repo = project.repo
             full = with_subtree(repo, tree_of(repo, "HEAD"), project.prefix, tree, tmp / "bidx")
-            message = render_message(
+            message = render_commit_message(
                 template,
-                version,
-                None if old.spec == BUNDLED else old.record,
+                old,
                 tree=tree,
                 path=project.prefix,
                 subject=f"Render {template} template {version} again (baseline)",
@@ -557,13 +557,7 @@ def _render_commit(
     if tree == subtree(repo, base.sha, project.prefix):
         return None
     full = with_subtree(repo, tree_of(repo, base.sha), project.prefix, tree, tmp / "ridx")
-    message = render_message(
-        template,
-        src.version,
-        None if src.spec == BUNDLED else src.record,
-        tree=tree,
-        path=project.prefix,
-    )
+    message = render_commit_message(template, src, tree=tree, path=project.prefix)
     return commit_tree(repo, full, base.sha, message, author=author)
 
 

@@ -1,24 +1,29 @@
-"""End to end: the ml-pipeline template for every domain preset, as a user runs it.
+"""End to end: the ml-pipeline template as a user runs it.
 
-For each domain: ``scaffold new ml-pipeline DEST --domain D --defaults``, then in DEST
-``make setup lint test run`` offline (``run`` with the short tuning budget of the repo's own
-tests), and the work tree must stay clean. The repo's tests include the container image's
-build steps and ``CMD`` run without Docker (``tests/test_image.py``): ``POST /predict`` 200.
-To stay lean, the domains run in two groups (one per xdist worker); within a group every
+For each case: ``scaffold new ml-pipeline DEST --domain D --defaults`` (plus the case's deploy
+target and free text), then in DEST ``make setup lint test run`` offline (``run`` with the short
+tuning budget of the repo's own tests), and the work tree must stay clean. The repo's tests
+include the container image's build steps and ``CMD`` run without Docker
+(``tests/test_image.py``): ``POST /predict`` 200.
+
+By default one case runs: finance (ROC AUC, the one metric ranked on probabilities) on AWS
+ECS with hostile free text, which also stands for the deploy e2e's ml-pipeline lint pair.
+``--full-matrix`` runs every domain, in two groups (one per xdist worker); within a group every
 domain is rendered into the same directory in turn, so the virtual environment (scikit-learn,
-MLflow, ...) is built once and reused: only the editable project is reinstalled.
+MLflow, ...) is built once and reused: only the editable project is reinstalled. Why this is
+enough by default: ``tests/e2e/COVERAGE.md``.
 
-The second group then proves the README's scale-out path in the same repo and venv, on a real
-PostgreSQL server (``tests/e2e/postgres.py``): two ``train`` workers share one Optuna study,
-and the MLflow registry runs on a PostgreSQL backend store (register, promote, and an API with
-an empty state dir serves the champion from it). It is skipped, with the reason, only where
-PostgreSQL is not installed (scaffold's ``make test`` installs it when it runs as root with apt).
+The default case, and the last group of the full matrix, then prove the README's scale-out
+path in the same repo and venv, on a real PostgreSQL server (``tests/e2e/postgres.py``): two
+``train`` workers share one Optuna study, and the MLflow registry runs on a PostgreSQL backend
+store (register, promote, and an API with an empty state dir serves the champion from it). It
+is skipped, with the reason, only where PostgreSQL is not installed (scaffold's ``make test``
+installs it when it runs as root with apt).
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import subprocess
 import time
@@ -27,71 +32,46 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from scaffold.catalog import load_catalog
-from scaffold.cli import app
 from tests.e2e import postgres
+from tests.e2e.samples import Case, no_payload_ran, render_into, run
 from tests.helpers import generated_repo_env, git
 
 pytestmark = pytest.mark.e2e
 
 DOMAINS = list(load_catalog().domains)
-GROUPS = [DOMAINS[::2], DOMAINS[1::2]]
-KEEP = {".venv", ".mypy_cache"}
+DEFAULT = [Case("ml-pipeline", "finance", target="aws-ecs", hostile=True)]
+GROUPS = [[Case("ml-pipeline", d) for d in DOMAINS[i::2]] for i in (0, 1)]
 
 
-def _render_into(repo: Path, scratch: Path, domain: str) -> None:
-    rendered = scratch / f"render-{domain}" / repo.name
-    result = CliRunner().invoke(
-        app, ["new", "ml-pipeline", str(rendered), "--domain", domain, "--defaults"]
-    )
-    assert result.exit_code == 0, result.stderr
-    repo.mkdir(exist_ok=True)
-    for child in repo.iterdir():
-        if child.name not in KEEP:
-            shutil.rmtree(child) if child.is_dir() else child.unlink()
-    for child in rendered.iterdir():
-        shutil.move(str(child), repo / child.name)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "cases" in metafunc.fixturenames:
+        full = bool(metafunc.config.getoption("--full-matrix"))
+        groups = GROUPS if full else [DEFAULT]
+        metafunc.parametrize("cases", groups, ids=["+".join(c.id for c in g) for g in groups])
 
 
-@pytest.mark.parametrize("domains", GROUPS, ids=["-".join(g) for g in GROUPS])
-def test_every_domain_passes_setup_lint_test_run(tmp_path: Path, domains: list[str]) -> None:
+def test_every_domain_passes_setup_lint_test_run(tmp_path: Path, cases: list[Case]) -> None:
     repo = tmp_path / "ml-demo"
     env = generated_repo_env()
     timings: list[str] = []
-    for domain in domains:
-        _render_into(repo, tmp_path, domain)
+    for case in cases:
+        render_into(repo, case)
         started = time.monotonic()
-        proc = subprocess.run(
-            ["make", "setup", "lint", "test"],
-            cwd=repo,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=1200,
-        )
-        assert proc.returncode == 0, f"{domain}\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
-        assert " passed" in proc.stdout, domain
+        proc = run(["make", "setup", "lint", "test"], repo, env, case.id)
+        assert " passed" in proc.stdout, case.id
         # `make run` as a user runs it, with the tuning budget of the repo's own tests (its
         # suite has already trained the image's way with these settings): lean, same path.
-        run = subprocess.run(
-            ["make", "run"],
-            cwd=repo,
-            env={**env, "APP_N_TRIALS": "6", "APP_CV_FOLDS": "2"},
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=600,
-        )
-        timings.append(f"{domain}: {time.monotonic() - started:.0f} s")
-        assert run.returncode == 0, f"{domain}\n{run.stdout[-4000:]}\n{run.stderr[-4000:]}"
-        assert "promoted: candidate v1" in run.stdout, domain
+        tuned = {**env, "APP_N_TRIALS": "6", "APP_CV_FOLDS": "2"}
+        ran = run(["make", "run"], repo, tuned, case.id, timeout=600)
+        timings.append(f"{case.id}: {time.monotonic() - started:.0f} s")
+        assert "promoted: candidate v1" in ran.stdout, case.id
         status = git(repo, "status", "--porcelain")
-        assert status == "", f"{domain}: {status}"
+        assert status == "", f"{case.id}: {status}"
+    no_payload_ran(tmp_path)
     print(", ".join(timings))
-    if domains == GROUPS[-1]:
+    if cases in (DEFAULT, GROUPS[-1]):
         reason = postgres.unavailable_reason()
         if reason is not None:
             pytest.skip(f"every domain passed ({', '.join(timings)}); scale-out not run: {reason}")

@@ -13,7 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from scaffold.catalog import load_catalog
-from scaffold.check import Status, run_checks
+from scaffold.check import run_checks
+from scaffold.checks.base import Status
 from scaffold.cli import app
 
 

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,7 @@ README_SECTIONS = [
 
 
 def _matrix(full: bool) -> list[Any]:
+    combos: Iterable[tuple[str, str, str, str]]
     if full:
         combos = itertools.product(TEMPLATES, DOMAINS, PYTHONS, LICENSES)
     else:

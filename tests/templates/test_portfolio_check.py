@@ -38,7 +38,8 @@ def workflow_and_project(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict
 
 def _step(job: dict[str, Any], name: str) -> dict[str, Any]:
     (step,) = [s for s in job["steps"] if s["name"].startswith(name)]
-    return step
+    found: dict[str, Any] = step
+    return found
 
 
 def test_the_portfolio_job_writes_the_markdown_report_to_the_summary(

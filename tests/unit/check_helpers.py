@@ -16,6 +16,8 @@ from scaffold import __version__
 from tests.helpers import build_file_tree as write_tree
 from tests.helpers import git
 
+__all__ = ["git", "write_tree"]
+
 #: A committed date in the past, so that files touched during a test are newer.
 PAST = "2024-01-02T03:04:05+00:00"
 

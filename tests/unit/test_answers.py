@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -96,7 +97,7 @@ def test_oversized_answers_file_is_refused_unread(tmp_path: Path) -> None:
 
 
 def test_check_answers_types_lengths_and_lines() -> None:
-    questions = {
+    questions: dict[str, dict[str, Any]] = {
         "description": {"type": "str"},
         "python_version": {"type": "str"},
         "repo_name": {"type": "str", "when": False},

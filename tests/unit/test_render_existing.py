@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from scaffold import existing
+from scaffold import existing, gitrepo
 from scaffold.cli import app
 from scaffold.errors import DirtyWorkTreeError, ExistingProjectError, UsageError
 from scaffold.existing import host_defaults
@@ -348,7 +348,7 @@ def test_a_folder_of_a_monorepo_is_a_host_and_updates(template: Path, host: Path
 def test_interrupted_merge_leaves_the_host_as_it_was(
     template: Path, host: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_merge = existing.merge
+    real_merge = gitrepo.merge
 
     def merge_then_interrupt(*args: object, **kwargs: object) -> list[str]:
         real_merge(*args, **kwargs)  # type: ignore[arg-type]

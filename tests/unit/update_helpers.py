@@ -17,6 +17,8 @@ from scaffold.update import UpdateReport
 from tests.helpers import build_file_tree as build_tree
 from tests.helpers import git as run_git
 
+__all__ = ["build_tree", "run_git"]
+
 COPIER_YML = """\
 _subdirectory: "{{ template }}"
 _templates_suffix: .jinja
