@@ -103,13 +103,15 @@ def running_server() -> Iterator[Server]:
     if user is not None and group is not None:
         os.chown(root, user, group)
     data, sockets = root / "data", root / "run"
-    as_owner = {"user": user, "group": group, "extra_groups": []} if user is not None else {}
+    extra_groups: list[int] | None = [] if user is not None else None
     subprocess.run(
-        [bindir / "initdb", "-D", data, "-U", SUPERUSER, *INITDB_OPTIONS],
+        [str(bindir / "initdb"), "-D", str(data), "-U", SUPERUSER, *INITDB_OPTIONS],
         check=True,
         capture_output=True,
         timeout=120,
-        **as_owner,  # type: ignore[arg-type]
+        user=user,
+        group=group,
+        extra_groups=extra_groups,
     )
     sockets.mkdir()
     if user is not None and group is not None:
@@ -117,11 +119,14 @@ def running_server() -> Iterator[Server]:
     port = _free_port()
     log = (root / "server.log").open("wb")
     server = subprocess.Popen(
-        [bindir / "postgres", "-D", data, "-h", "127.0.0.1", "-p", str(port), "-k", sockets]
+        [str(bindir / "postgres"), "-D", str(data), "-h", "127.0.0.1", "-p", str(port)]
+        + ["-k", str(sockets)]
         + [f"--{option}" for option in SERVER_OPTIONS],
         stdout=log,
         stderr=subprocess.STDOUT,
-        **as_owner,  # type: ignore[arg-type]
+        user=user,
+        group=group,
+        extra_groups=extra_groups,
     )
     try:
         deadline = time.monotonic() + 60

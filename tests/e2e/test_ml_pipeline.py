@@ -169,7 +169,8 @@ def _scale_out_on_postgres(repo: Path, env: dict[str, str], scratch: Path) -> No
             api.terminate()
             api.wait(timeout=30)
         assert answer["model_version"] == "1", answer
-        assert len(answer["predictions"]) == 2, answer
+        predictions = answer["predictions"]
+        assert isinstance(predictions, list) and len(predictions) == 2, answer
 
 
 def _scripts(repo: Path) -> dict[str, str]:
