@@ -97,12 +97,37 @@ def _render(copie: Any, template: str, domain: str, python: str, license_: str) 
     return Path(result.project_dir)
 
 
+#: Modules of a generated package that run as a script (``streamlit run``): absolute imports.
+SCRIPTS = {"ui.py"}
+
+
+def absolute_self_imports(package: Path) -> list[str]:
+    """Imports of ``package`` by its own name inside it (it should import itself relatively)."""
+    name = package.name
+    found: list[str] = []
+    for path in sorted(package.rglob("*.py")):
+        if path.name in SCRIPTS:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                modules = [node.module or ""]
+            else:
+                continue
+            where = f"{path.relative_to(package.parent)}:{node.lineno}"
+            found += [f"{where}: {m}" for m in modules if m == name or m.startswith(f"{name}.")]
+    return found
+
+
 def test_render(copie: Any, combo: tuple[str, str, str, str]) -> None:
     template, domain, python, license_ = combo
     project = _render(copie, template, domain, python, license_)
     slug = f"{domain}_{template}".replace("-", "_")
     for rel in [*REQUIRED_FILES, f"src/{slug}/settings.py", f"src/{slug}/api.py"]:
         assert (project / rel).is_file(), rel
+    absolute = absolute_self_imports(project / "src" / slug)
+    assert not absolute, "\n".join(absolute)
     assert (project / "LICENSE").exists() == (license_ != "none")
 
     files = [p for p in project.rglob("*") if p.is_file()]
@@ -272,6 +297,9 @@ def test_ai_feature_variants(copie: Any, feature: str, host_app: str, domain: st
     for module in ("port", "baseline", "providers", "service", "redact", "store", "evaluate"):
         assert (package / f"{module}.py").is_file(), module
     assert (package / "search.py").exists() == (feature == "search")
+    # The sample app's package holds the feature's: both import themselves relatively.
+    absolute = absolute_self_imports(package if host_app == "existing" else package.parent)
+    assert not absolute, "\n".join(absolute)
     for path in (p for p in project.rglob("*") if p.is_file()):
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"\{\{|\{%|%\}", text.replace("${{", "")), (
