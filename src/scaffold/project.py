@@ -11,7 +11,6 @@ records through this module; it imports nothing heavy (PyYAML only when a file i
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -46,8 +45,6 @@ COPIER_BUNDLED = "scaffold:bundled"
 """What ``_src_path`` records for the bundled templates (a site-packages path means nothing)."""
 PLACEHOLDER_EMAIL = "you@example.com"
 """The template's default email: a render answered with it is committed as the git user."""
-
-_NUMERIC_VERSION = re.compile(r"^v?(\d+(?:\.\d+)*)$")
 
 
 @dataclass(frozen=True)
@@ -285,15 +282,14 @@ def author(recorded: dict[str, Any]) -> Identity | None:
 def compare_versions(old: str, new: str) -> int | None:
     """-1, 0 or 1 as ``new`` is older, the same or newer than ``old``; None if unordered.
 
-    Versions are ordered when both are dotted numbers (``1.2``, ``v0.10.1``); ``local-…``
-    hashes and ``git describe`` names are not.
+    Versions are ordered by PEP 440 when both are versions (``1.2``, ``v0.10.1``,
+    ``0.3.0rc1``; ``1.0`` equals ``1.0.0``); ``local-…`` hashes and ``git describe`` names
+    are not. The one comparator of scaffold: ``update``, ``cohort`` and ``check`` use it.
     """
-    a, b = _NUMERIC_VERSION.match(old), _NUMERIC_VERSION.match(new)
-    if not (a and b):
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        x, y = Version(old), Version(new)
+    except InvalidVersion:
         return None
-    x, y = _numbers(a[1]), _numbers(b[1])
     return (y > x) - (y < x)
-
-
-def _numbers(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split("."))

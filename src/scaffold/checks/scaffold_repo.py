@@ -18,7 +18,7 @@ from typing import Any
 from scaffold.checks.base import Finding, SkipCheck, check
 from scaffold.checks.repo import Repo
 from scaffold.errors import GitError
-from scaffold.project import ANSWERS_FILE, BUNDLED, SOURCE_KEY, VERSION_KEY
+from scaffold.project import ANSWERS_FILE, BUNDLED, SOURCE_KEY, VERSION_KEY, compare_versions
 
 REPORTS_DIR = "reports"
 _REPORT_NAME = re.compile(r"eval|metric|score|result", re.I)
@@ -51,8 +51,6 @@ def scaffold_answers(repo: Repo) -> dict[str, Any]:
 )
 def template_current(repo: Repo) -> list[Finding]:
     """Compare ``_scaffold_version`` with the installed scaffold (bundled templates only)."""
-    from packaging.version import InvalidVersion, Version
-
     from scaffold import __version__
 
     answers = scaffold_answers(repo)
@@ -60,11 +58,10 @@ def template_current(repo: Repo) -> list[Finding]:
     if source not in (None, BUNDLED):
         raise SkipCheck(f"rendered from {source}: compare with `scaffold update --dry-run`")
     recorded = str(answers[VERSION_KEY])
-    try:
-        behind = Version(recorded) < Version(__version__)
-    except InvalidVersion:
-        raise SkipCheck(f"cannot compare template version {recorded!r}") from None
-    if not behind:
+    order = compare_versions(recorded, __version__)
+    if order is None:
+        raise SkipCheck(f"cannot compare template version {recorded!r}")
+    if order != 1:
         return []
     line = next(
         (
