@@ -11,6 +11,7 @@ records through this module; it imports nothing heavy (PyYAML only when a file i
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -43,6 +44,7 @@ BUNDLED = "bundled"
 """The source name of the templates shipped with scaffold."""
 COPIER_BUNDLED = "scaffold:bundled"
 """What ``_src_path`` records for the bundled templates (a site-packages path means nothing)."""
+_NUMERIC_VERSION = re.compile(r"^v?(\d+(?:\.\d+)*)$")
 PLACEHOLDER_EMAIL = "you@example.com"
 """The template's default email: a render answered with it is committed as the git user."""
 
@@ -286,6 +288,10 @@ def compare_versions(old: str, new: str) -> int | None:
     ``0.3.0rc1``; ``1.0`` equals ``1.0.0``); ``local-…`` hashes and ``git describe`` names
     are not. The one comparator of scaffold: ``update``, ``cohort`` and ``check`` use it.
     """
+    a, b = _NUMERIC_VERSION.match(old), _NUMERIC_VERSION.match(new)
+    if a and b:  # the usual case, without importing packaging (``update --check`` is timed)
+        r, q = _release(a[1]), _release(b[1])
+        return (q > r) - (q < r)
     from packaging.version import InvalidVersion, Version
 
     try:
@@ -293,3 +299,11 @@ def compare_versions(old: str, new: str) -> int | None:
     except InvalidVersion:
         return None
     return (y > x) - (y < x)
+
+
+def _release(version: str) -> tuple[int, ...]:
+    """``1.2.0`` as (1, 2): PEP 440 ignores trailing zeros of a release."""
+    numbers = [int(part) for part in version.split(".")]
+    while len(numbers) > 1 and numbers[-1] == 0:
+        numbers.pop()
+    return tuple(numbers)
