@@ -25,13 +25,28 @@ class Template:
     """A project template: its key, title and one-line summary.
 
     ``joins_existing``: the answers with which the template adds to an existing project
-    instead of making a new one (ai-feature's ``host_app: existing``); empty if it cannot.
+    instead of making a new one (e.g. ``host_app: existing``); empty if it cannot. When it
+    joins, ``joined_home`` is the folder of the host that holds its own project (its
+    Makefile) and ``joined_guide`` the document the owner reads next, both relative to the host.
     """
 
     key: str
     title: str
     summary: str
     joins_existing: dict[str, str] = field(default_factory=dict)
+    joined_home: str = ""
+    joined_guide: str = ""
+
+    @property
+    def join_command(self) -> str:
+        """The command that adds this template to an existing project."""
+        data = " ".join(f"--data {q}={a}" for q, a in self.joins_existing.items())
+        return f"scaffold new {self.key} PATH {data}"
+
+    @property
+    def join_answers(self) -> str:
+        """The joining answers as ``question=answer`` text, for messages."""
+        return ", ".join(f"{q}={a}" for q, a in self.joins_existing.items())
 
 
 @dataclass(frozen=True)
@@ -83,13 +98,18 @@ class Catalog:
         except KeyError:
             raise UnknownTemplateError(key, self.templates) from None
 
-    def joins_existing(self, answers: Mapping[str, Any]) -> bool:
-        """Whether ``answers`` add a template to an existing project (see ``Template``)."""
+    def joining(self, answers: Mapping[str, Any]) -> Template | None:
+        """The template that ``answers`` add to an existing project, if any (see ``Template``)."""
         named = answers.get("template")
-        return any(
-            all(answers.get(question) == value for question, value in t.joins_existing.items())
-            for t in self.templates.values()
-            if t.joins_existing and named in (None, t.key)
+        return next(
+            (
+                t
+                for t in self.templates.values()
+                if t.joins_existing
+                and named in (None, t.key)
+                and all(answers.get(q) == value for q, value in t.joins_existing.items())
+            ),
+            None,
         )
 
     def check_domain(self, key: str) -> Domain:
@@ -105,6 +125,13 @@ class Catalog:
             return self.deploy_targets[key]
         except KeyError:
             raise UnknownChoiceError("deploy target", key, self.deploy_targets) from None
+
+
+def find_template(root: Path, key: str) -> Template | None:
+    """The catalog entry of ``key`` in the template root ``root``; None without one."""
+    if not (root / CATALOG_FILE).is_file():
+        return None
+    return load_catalog(root).templates.get(key)
 
 
 def bundled_templates_dir() -> Path:
@@ -135,6 +162,8 @@ def load_catalog(root: Path | None = None) -> Catalog:
                 _clean(v["title"]),
                 _clean(v["summary"]),
                 {q: str(a) for q, a in (v.get("joins_existing") or {}).items()},
+                str(v.get("joined_home") or ""),
+                str(v.get("joined_guide") or ""),
             )
             for key, v in raw["templates"].items()
         },

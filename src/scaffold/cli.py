@@ -8,6 +8,7 @@ and ``hint: ...`` on stderr and the error's exit code (``_console.handle_errors`
 from __future__ import annotations
 
 import json
+import posixpath
 import signal
 from pathlib import Path
 from types import FrameType
@@ -33,6 +34,7 @@ from scaffold.errors import UsageError
 from scaffold.merge_report import FileStatus
 
 if TYPE_CHECKING:
+    from scaffold.catalog import Template
     from scaffold.update import UpdateReport
 
 app = typer.Typer(
@@ -63,6 +65,13 @@ def _main(
     """Generate and update AI-engineering portfolio repositories from Copier templates."""
 
 
+def _template_line(template: Template) -> str:
+    """A template's summary, and how it joins an existing project if it can."""
+    if not template.joins_existing:
+        return template.summary
+    return f"{template.summary} Into an existing project: {template.join_command}."
+
+
 @app.command("list")
 def list_(
     fmt: Annotated[
@@ -85,7 +94,7 @@ def list_(
         typer.echo(json.dumps(payload, indent=2))
         return
     sections: list[tuple[str, list[tuple[str, str]]]] = [
-        ("Templates", [(t.key, t.summary) for t in catalog.templates.values()]),
+        ("Templates", [(t.key, _template_line(t)) for t in catalog.templates.values()]),
         (
             "Domains",
             [(d.key, f"{d.title}: optimises {d.metric}") for d in catalog.domains.values()],
@@ -117,7 +126,7 @@ def new(
         str | None,
         typer.Option(
             help="Deployment target, e.g. docker (see `scaffold list`); not asked when"
-            " ai-feature joins an existing project (host_app=existing)."
+            " a template joins an existing project (see `scaffold list`)."
         ),
     ] = None,
     data: Annotated[
@@ -228,9 +237,11 @@ def new(
         f"render commit {result.commit[:10]}."
     )
     typer.echo("\nNext steps:")
-    steps = (f"cd {rel}", "make setup", "make test", "make run")
-    if result.answers.get("host_app") == "existing":
-        steps = (f"cd {rel}/ai_feature", "make setup", "make test", "read ../docs/integration.md")
+    steps: tuple[str, ...] = (f"cd {rel}", "make setup", "make test", "make run")
+    if result.home:  # joined an existing project: its own folder, then the owner's guide
+        guide = posixpath.relpath(result.guide, result.home) if result.guide else ""
+        steps = (f"cd {rel}/{result.home}", "make setup", "make test")
+        steps += (f"read {guide}",) if guide else ()
     for step in steps:
         typer.echo(f"  {step}")
     if own is not None:

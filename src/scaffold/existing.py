@@ -1,8 +1,9 @@
-"""``scaffold new ai-feature PATH --data host_app=existing``: add a render to an existing repo.
+"""Add a render to an existing repo: a template whose catalog entry ``joins_existing``.
 
-The existing project must be the root of a clean git work tree. The template is rendered into
-a hidden staging directory and committed there as a pristine render commit with no parent and
-the usual trailers; that commit is fetched into the project and merged with
+For example ``scaffold new ai-feature PATH --data host_app=existing``. The existing project
+must be in a clean git work tree (its root, or a folder of a monorepo). The template is
+rendered into a hidden staging directory and committed there as a pristine render commit with
+no parent and the usual trailers; that commit is fetched into the project and merged with
 ``--allow-unrelated-histories``. The render commit's tree is the template's output and nothing
 else, so ``scaffold update`` finds it by its trailers and merges newer renders exactly as it
 does for a repo made by ``scaffold new``.
@@ -19,6 +20,7 @@ import tomllib
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from scaffold.catalog import Template
 from scaffold.errors import DirtyWorkTreeError, ExistingProjectError
 from scaffold.gitrepo import (
     Identity,
@@ -33,7 +35,7 @@ from scaffold.gitrepo import (
     resolve_commit,
     toplevel,
 )
-from scaffold.project import ANSWERS_FILE, FEATURE_ANSWERS_FILE, render_commit_message
+from scaffold.project import is_answers_file, render_commit_message
 from scaffold.sources import TemplateSource
 
 _NAME = re.compile(r"[^A-Za-z0-9 _-]+")
@@ -59,12 +61,14 @@ _ENTRY = {
 _REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)", re.M)
 
 
-def host_defaults(project: Path) -> dict[str, str]:
+def host_defaults(project: Path, *, skip: str = "") -> dict[str, str]:
     """Pre-fill name, framework, installer and Python floor from what the host shows.
 
     The name and floor come from ``pyproject.toml`` (PEP 621 or Poetry tables), the framework
     from the declared dependencies (``pyproject.toml``, ``requirements*.txt``) or else the
     imports of the host's modules, the installer from lock files here or up to the git root.
+    The answers are the ``host_*`` questions of a template that joins a project, plus its name
+    and Python version; ``skip`` names the folder the addition lands in (not the host's code).
     """
     data = _pyproject(project)
     table = data.get("project")
@@ -76,7 +80,7 @@ def host_defaults(project: Path) -> dict[str, str]:
         "host_installer": detect_installer(project, data),
         "host_layout": detect_layout(project),
     }
-    found.update(detect_entry(project, found["host_framework"]))
+    found.update(detect_entry(project, found["host_framework"], skip=skip))
     declared = str(table.get("name") or poetry.get("name") or "") or project.resolve().name
     name = _NAME.sub("-", declared).strip(" _-")
     if name.lower().replace("-", "_") in _RESERVED:
@@ -154,18 +158,19 @@ def detect_layout(project: Path) -> str:
     return "flat"
 
 
-def detect_entry(project: Path, framework: str) -> dict[str, str]:
+def detect_entry(project: Path, framework: str, *, skip: str = "") -> dict[str, str]:
     """The module where the host builds its app (``host_entry``), and Django's root URLconf.
 
     Paths are relative to the host, with ``/``; empty when nothing matches (the guide then
-    says where to look instead of naming a file). Tests and the feature's own folder are skipped.
+    says where to look instead of naming a file). Tests and the folder ``skip`` are skipped.
     """
+    skipped = {"tests", "test", skip} - {""}
     pattern = _ENTRY.get(framework)
     if pattern is None:
         return {}
     for path in _modules(project, limit=400):
         rel = path.relative_to(project)
-        if {"tests", "test", "ai_feature"} & set(rel.parts) or rel.name.startswith("test_"):
+        if skipped & set(rel.parts) or rel.name.startswith("test_"):
             continue
         match = pattern.search(_read(path))
         if match is None:
@@ -223,18 +228,24 @@ def _read(path: Path) -> str:
         return ""
 
 
-def check_host_app_kept(recorded: dict[str, Any], data: dict[str, Any]) -> None:
-    """Refuse ``update --data host_app=...`` that switches between sample and existing modes.
+def check_join_kept(
+    template: Template | None, recorded: dict[str, Any], data: dict[str, Any]
+) -> None:
+    """Refuse an update that changes an answer deciding whether ``template`` joins a project.
 
-    The two modes own different files: switching would delete the feature from the host or
-    scatter a sample app over it.
+    The two modes own different files: switching would delete the addition from the host or
+    scatter a new project's files over it.
     """
-    if "host_app" in data and "host_app" in recorded and data["host_app"] != recorded["host_app"]:
-        raise ExistingProjectError(
-            f"host_app cannot change from {recorded['host_app']} to {data['host_app']}"
-            " in an update",
-            "render the other mode into a new directory with `scaffold new ai-feature` instead",
-        )
+    if template is None:
+        return
+    for question in template.joins_existing:
+        if question in data and question in recorded and data[question] != recorded[question]:
+            raise ExistingProjectError(
+                f"{question} cannot change from {recorded[question]} to {data[question]}"
+                " in an update",
+                f"render the other mode into a new directory with `scaffold new {template.key}`"
+                " instead",
+            )
 
 
 def check_host(dest: Path) -> str:
@@ -246,7 +257,7 @@ def check_host(dest: Path) -> str:
     if not dest.is_dir():
         raise ExistingProjectError(
             f"{dest} is not a directory",
-            "host_app=existing adds the feature to an existing project: pass its path",
+            "pass the path of the existing project",
         )
     root = toplevel(dest)
     if root is None:
@@ -275,11 +286,7 @@ def feature_prefix(repo: Path, render: str) -> str:
     monorepo holds ``backend/.copier-answers.ai-feature.yml``.
     """
     names = git(["ls-tree", "-r", "--name-only", render], repo).splitlines()
-    found = [
-        PurePosixPath(n)
-        for n in names
-        if PurePosixPath(n).name in (FEATURE_ANSWERS_FILE, ANSWERS_FILE)
-    ]
+    found = [PurePosixPath(n) for n in names if is_answers_file(PurePosixPath(n).name)]
     if not found:
         return ""
     parent = min(found, key=lambda p: len(p.parts)).parent

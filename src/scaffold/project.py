@@ -1,7 +1,7 @@
 """What a generated repository records, read in one place.
 
 A project made by ``scaffold new`` records its answers in an answers file (Copier's
-``.copier-answers.yml``, or ``.copier-answers.ai-feature.yml`` for ai-feature added to an
+``.copier-answers.yml``, or ``.copier-answers.<template>.yml`` for a template added to an
 existing project), with scaffold's own keys beside Copier's: the template source and version
 that rendered it. Its history holds the render commits (see :mod:`scaffold.gitrepo` for their
 trailers). ``update``, ``cohort update``, ``render``, ``existing`` and ``check`` read those
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -29,11 +30,8 @@ from scaffold.gitrepo import (
 
 ANSWERS_FILE = ".copier-answers.yml"
 """Copier's answers file, at the project's root."""
-FEATURE_ANSWERS_FILE = ".copier-answers.ai-feature.yml"
-"""ai-feature's own answers file, when it joined an existing project (``host_app=existing``)."""
-ANSWERS_FILES = (FEATURE_ANSWERS_FILE, ANSWERS_FILE)
-"""Where a project records its answers, the feature's own first."""
-
+_ANSWERS_NAME = re.compile(r"\.copier-answers(?:\.[\w.-]+)?\.yml")
+"""Copier's answers file or a joined template's own (see ``joined_answers_file``)."""
 SOURCE_KEY = "_scaffold_source"
 """Answers-file key: the template source as ``spec`` or ``spec@commit``."""
 VERSION_KEY = "_scaffold_version"
@@ -47,6 +45,31 @@ COPIER_BUNDLED = "scaffold:bundled"
 _NUMERIC_VERSION = re.compile(r"^v?(\d+(?:\.\d+)*)$")
 PLACEHOLDER_EMAIL = "you@example.com"
 """The template's default email: a render answered with it is committed as the git user."""
+
+
+def joined_answers_file(template: str) -> str:
+    """The answers file of ``template`` when it joined an existing project.
+
+    It keeps answers of its own beside any the host has (copier.yml's ``_answers_file``).
+    """
+    return f".copier-answers.{template}.yml"
+
+
+def is_answers_file(name: str) -> bool:
+    """Whether a file name is Copier's answers file or a joined template's own."""
+    return _ANSWERS_NAME.fullmatch(name) is not None
+
+
+@cache
+def answers_files() -> tuple[str, ...]:
+    """Where a project records its answers: the joined templates' own files first.
+
+    The templates that can join an existing project are the bundled catalog's.
+    """
+    from scaffold.catalog import load_catalog
+
+    joined = [k for k, t in load_catalog().templates.items() if t.joins_existing]
+    return (*map(joined_answers_file, joined), ANSWERS_FILE)
 
 
 @dataclass(frozen=True)
@@ -104,16 +127,17 @@ def locate(path: Path) -> Project:
     if head is None:
         raise UsageError(f"{root} has no commits", "commit the generated project first")
     here = path.resolve()
+    names = answers_files()
     for folder in (here, *here.parents):
-        if any((folder / name).is_file() for name in ANSWERS_FILES):
+        if any((folder / name).is_file() for name in names):
             return Project(root, _relative(folder, root))
         if folder == root:
             break
     under = _relative(here, root)
-    patterns = [f"*{name}" for name in ANSWERS_FILES]
+    patterns = [f"*{name}" for name in names]
     listed = git(["ls-files", "--full-name", "-z", "--", *patterns], here).split("\0")
     found = sorted(
-        {_parent(p) for p in listed if any(p == n or p.endswith(f"/{n}") for n in ANSWERS_FILES)}
+        {_parent(p) for p in listed if any(p == n or p.endswith(f"/{n}") for n in names)}
     )
     found = [f for f in found if not under or f == under or f.startswith(f"{under}/")]
     if len(found) == 1:
@@ -147,7 +171,7 @@ def recorded_answers(project: Project | Path) -> tuple[dict[str, Any], dict[str,
     """
     if isinstance(project, Path):
         project = Project(project, "")
-    found = show_first(project.repo, "HEAD", [project.rel(name) for name in ANSWERS_FILES])
+    found = show_first(project.repo, "HEAD", [project.rel(name) for name in answers_files()])
     if found is None:
         raise UsageError(
             f"no {project.rel(ANSWERS_FILE)} in HEAD",

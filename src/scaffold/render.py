@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from scaffold.answers import check_answers, check_value, template_questions
-from scaffold.catalog import load_catalog
+from scaffold.catalog import CATALOG_FILE, Template, load_catalog
 from scaffold.errors import (
     DestinationExistsError,
     GitError,
@@ -36,9 +36,9 @@ from scaffold.project import (
     BUNDLED,
     COPIER_BUNDLED,
     COPIER_SOURCE_KEY,
-    FEATURE_ANSWERS_FILE,
     SOURCE_KEY,
     VERSION_KEY,
+    is_answers_file,
     render_commit_message,
 )
 from scaffold.project import author as recorded_author
@@ -67,6 +67,10 @@ class RenderResult:
     files: int = 0
     notices: list[str] = field(default_factory=list)
     """Things the user should know that are not errors (e.g. leftovers that were removed)."""
+    home: str = ""
+    """The folder of ``path`` that holds the render's own project ("": ``path`` itself)."""
+    guide: str = ""
+    """A document of ``path`` the owner reads next, when the render joined a project."""
 
 
 def check_destination(dest: Path) -> None:
@@ -77,7 +81,7 @@ def check_destination(dest: Path) -> None:
 
 def _check_known_choices(source: TemplateSource, answers: dict[str, Any]) -> None:
     """Check template, domain and target against the source's catalog, before any work."""
-    if not (source.root / "catalog.yml").is_file():
+    if not (source.root / CATALOG_FILE).is_file():
         return
     catalog = load_catalog(source.root)
     if "template" in answers:
@@ -88,14 +92,14 @@ def _check_known_choices(source: TemplateSource, answers: dict[str, Any]) -> Non
         catalog.check_deploy_target(str(answers["deploy_target"]))
 
 
-def _joins_existing(source: TemplateSource, answers: dict[str, Any]) -> bool:
-    """Whether the answers add to an existing project (the catalog's ``joins_existing``).
+def _joining(source: TemplateSource, answers: dict[str, Any]) -> Template | None:
+    """The template the answers add to an existing project (the catalog's ``joins_existing``).
 
-    A template root without a catalog joins one with ``host_app=existing``, as ai-feature does.
+    A template root without a catalog makes new projects only.
     """
-    if not (source.root / "catalog.yml").is_file():
-        return answers.get("host_app") == "existing"
-    return load_catalog(source.root).joins_existing(answers)
+    if not (source.root / CATALOG_FILE).is_file():
+        return None
+    return load_catalog(source.root).joining(answers)
 
 
 def _translate(exc: Exception) -> Exception:
@@ -116,9 +120,11 @@ def _record_metadata(project: Path, source: TemplateSource) -> dict[str, Any]:
     """Append scaffold's metadata to the answers file Copier wrote; return all answers."""
     import yaml
 
-    path = project / FEATURE_ANSWERS_FILE
-    if not path.exists():
-        path = project / ANSWERS_FILE
+    # The render holds one answers file: Copier's, or a joined template's own.
+    path = next(
+        (p for p in sorted(project.iterdir()) if p.is_file() and is_answers_file(p.name)),
+        project / ANSWERS_FILE,
+    )
     extra = {SOURCE_KEY: source.record, VERSION_KEY: source.version}
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     if source.spec == BUNDLED:
@@ -304,17 +310,19 @@ def render_project(
     stage = on_stage or (lambda _label: None)
     answers = check_answers(answers, template_questions(source.root))
     _check_known_choices(source, answers)
-    joins_existing = _joins_existing(source, answers)
+    joined = _joining(source, answers)
     if not interactive and not defaults:
         required: tuple[str, ...] = REQUIRED_WITHOUT_TERMINAL
-        if joins_existing:  # the addition is deployed with its host
+        if joined is not None:  # the addition is deployed with its host
             required = tuple(q for q in required if q != "deploy_target")
         missing = [q for q in required if q not in answers]
         if missing:
             raise MissingAnswersError(missing)
     user_defaults: dict[str, Any] = git_identity_defaults(cwd)
-    if joins_existing:
-        return _render_into_existing(source, dest, answers, defaults=defaults or not interactive)
+    if joined is not None:
+        return _render_into_existing(
+            source, dest, answers, joined, defaults=defaults or not interactive
+        )
     if dest is not None:
         dest = resolve_destination(dest)
         if _PROJECT_NAME.fullmatch(dest.name):
@@ -393,11 +401,16 @@ def _acceptable(question: str, value: str) -> bool:
 
 
 def _render_into_existing(
-    source: TemplateSource, dest: Path | None, answers: dict[str, Any], *, defaults: bool
+    source: TemplateSource,
+    dest: Path | None,
+    answers: dict[str, Any],
+    joined: Template,
+    *,
+    defaults: bool,
 ) -> RenderResult:
-    """Render only the feature into the existing project at ``dest`` (``host_app=existing``).
+    """Render only the addition into the existing project at ``dest`` (``joined`` says how).
 
-    The project must be the root of a clean git work tree; nothing in it is overwritten. See
+    The project must be in a clean git work tree; nothing in it is overwritten. See
     :mod:`scaffold.existing` for how the render commit joins the project's history.
     """
     from scaffold.existing import (
@@ -410,8 +423,8 @@ def _render_into_existing(
 
     if dest is None:
         raise UsageError(
-            "host_app=existing needs the path of the existing project",
-            "scaffold new ai-feature PATH --data host_app=existing",
+            f"{joined.join_answers} adds {joined.key} to an existing project: pass its path",
+            joined.join_command,
         )
     dest = dest.expanduser().absolute()
     prefix = check_host(dest)
@@ -420,10 +433,24 @@ def _render_into_existing(
     with _staging(repo_root) as tmp:
         project = tmp / "project"
         recorded = copier_render(
-            source, project, answers, defaults=defaults, user_defaults=host_defaults(dest)
+            source,
+            project,
+            answers,
+            defaults=defaults,
+            user_defaults=host_defaults(dest, skip=joined.joined_home),
         )
         files = rendered_files(project)
         check_no_collisions(dest, files)
         commit = add_render(dest, project, source, recorded, recorded_author(recorded), prefix)
     template = str(recorded["template"])
-    return RenderResult(dest, template, source.version, source.record, commit, recorded, len(files))
+    return RenderResult(
+        dest,
+        template,
+        source.version,
+        source.record,
+        commit,
+        recorded,
+        len(files),
+        home=joined.joined_home,
+        guide=joined.joined_guide,
+    )

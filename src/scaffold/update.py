@@ -32,13 +32,14 @@ from pathlib import Path
 from typing import Any
 
 from scaffold.answers import check_answers, template_questions
+from scaffold.catalog import find_template
 from scaffold.errors import (
     DirtyWorkTreeError,
     NoRenderCommitError,
     ScaffoldError,
     UsageError,
 )
-from scaffold.existing import check_host_app_kept
+from scaffold.existing import check_join_kept
 from scaffold.gitrepo import (
     Identity,
     RenderCommit,
@@ -207,7 +208,6 @@ def update_project(
         say(line)
     untracked = _require_clean(repo, allow_untracked=dry_run)
     owner_answers, meta = recorded_answers(project)
-    check_host_app_kept(owner_answers, data or {})
     answers = dict(owner_answers)
     with _run_dir() as tmp:
         recorded = bool(meta.get(VERSION_KEY))
@@ -218,6 +218,7 @@ def update_project(
             src = opened if source or to else follow_track(opened, meta, found)
             answers.update(check_answers(data or {}, template_questions(src.root)))
             template = str(answers.get("template") or found.template or src.root.name)
+            check_join_kept(find_template(src.root, template), owner_answers, data or {})
             if not allow_downgrade:
                 _refuse_downgrade(old_version, meta, found, src)
             base = found

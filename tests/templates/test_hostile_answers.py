@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 from scaffold.answers import check_answers, template_questions
 from scaffold.catalog import load_catalog
 from scaffold.cli import app
-from scaffold.project import ANSWERS_FILES
+from scaffold.project import answers_files
 from scaffold.render import copier_render
 from scaffold.sources import open_source
 
@@ -139,7 +139,7 @@ def test_hostile_value_renders_a_repo_that_parses(
         elif path.suffix == ".md" and text.startswith("---\n"):
             front = yaml.safe_load(text.split("---\n")[1])
             assert isinstance(front, dict), path
-    answers_file = next(project / n for n in ANSWERS_FILES if (project / n).is_file())
+    answers_file = next(project / n for n in answers_files() if (project / n).is_file())
     recorded = yaml.safe_load(answers_file.read_text(encoding="utf-8"))
     assert recorded["description"] == value[:300]
     pyprojects = list(project.rglob("pyproject.toml"))

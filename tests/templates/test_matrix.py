@@ -22,6 +22,7 @@ import pytest
 import yaml
 
 from scaffold.catalog import load_catalog
+from scaffold.project import answers_files, joined_answers_file
 from tests.helpers import lock_problems, pre_commit_problems
 from tests.templates.test_framing import framing_problems
 
@@ -286,9 +287,8 @@ def test_ai_feature_variants(copie: Any, feature: str, host_app: str, domain: st
     assert result.exit_code == 0, result.exception
     project = Path(result.project_dir)
     slug = f"acme_{domain}".replace("-", "_")
-    answers_file = (
-        ".copier-answers.yml" if host_app == "sample" else ".copier-answers.ai-feature.yml"
-    )
+    joined = load_catalog().joining({"template": "ai-feature", "host_app": host_app})
+    answers_file = joined_answers_file("ai-feature") if joined else ".copier-answers.yml"
     answers = yaml.safe_load((project / answers_file).read_text())
     assert (answers["feature"], answers["host_app"]) == (feature, host_app)
     package = project / (
@@ -324,6 +324,10 @@ def test_ai_feature_variants(copie: Any, feature: str, host_app: str, domain: st
         assert not framing, "\n".join(framing)
         _ruff_clean(project)
         return
+    # What scaffold's core reads from the catalog is where the render puts it.
+    assert joined is not None and answers_file in answers_files()
+    assert (project / joined.joined_home / "Makefile").is_file()
+    assert (project / joined.joined_guide).is_file()
     for rel in EXISTING_FILES:
         assert (project / rel).is_file(), rel
     # Only the feature: none of the files an existing project already has.

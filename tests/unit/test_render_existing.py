@@ -1,4 +1,8 @@
-"""Rendering into an existing project (``host_app=existing``): real git repos, a tiny template."""
+"""Rendering into an existing project: real git repos, a tiny template that joins one.
+
+The tiny template's joining question (``placement: inside``) and folders are its own: nothing
+in scaffold's core may know ai-feature's ``host_app``; the catalog says how a template joins.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +29,18 @@ TEMPLATE = {
         "deploy_target:\n  type: str\n  default: docker\n"
         "project_name:\n  type: str\n  default: tiny\n"
         "python_version:\n  type: str\n  default: '3.11'\n"
-        "host_app:\n  type: str\n  default: sample\n"
+        "placement:\n  type: str\n  default: new\n"
+    ),
+    "catalog.yml": (
+        "templates:\n"
+        "  tiny:\n"
+        "    title: Tiny\n"
+        "    summary: A feature that joins a project.\n"
+        "    joins_existing: {placement: inside}\n"
+        "    joined_home: feature\n"
+        "    joined_guide: feature/README.md\n"
+        "domains: {}\n"
+        "deploy_targets: {}\n"
     ),
     "tiny/feature/README.md.jinja": "# feature for {{ project_name }} on {{ python_version }}\n",
     "tiny/feature/core.py": "VALUE = 1\n",
@@ -57,7 +72,7 @@ def _render(template: Path, dest: Path | None, **answers: str) -> None:
         render_project(
             source,
             dest,
-            {"host_app": "existing", **answers},
+            {"placement": "inside", **answers},
             defaults=True,
             interactive=False,
             cwd=dest.parent if dest else Path.cwd(),
@@ -207,14 +222,14 @@ def test_poetry_floor_and_name(tmp_path: Path) -> None:
     assert (found["project_name"], found["host_python"]) == ("shop", "3.12")
 
 
-def test_switching_host_app_in_update_is_refused(template: Path, host: Path) -> None:
+def test_switching_the_joining_answer_in_update_is_refused(template: Path, host: Path) -> None:
     _render(template, host)
     head = git(host, "rev-parse", "HEAD")
     result = CliRunner().invoke(
-        app, ["update", str(host), "--source", str(template), "--data", "host_app=sample"]
+        app, ["update", str(host), "--source", str(template), "--data", "placement=new"]
     )
     assert result.exit_code == 2, result.output
-    assert "host_app cannot change from existing to sample" in result.stderr
+    assert "placement cannot change from inside to new" in result.stderr
     assert "hint: render the other mode into a new directory" in result.stderr
     assert git(host, "rev-parse", "HEAD") == head
 
@@ -280,7 +295,7 @@ def test_dirty_host_exits_2_through_the_cli(template: Path, host: Path) -> None:
             "--source",
             str(template),
             "-d",
-            "host_app=existing",
+            "placement=inside",
             "--defaults",
         ],
     )
@@ -317,8 +332,9 @@ def test_outside_a_repository_is_refused(template: Path, tmp_path: Path) -> None
     with pytest.raises(ExistingProjectError, match="not inside a git work tree"):
         _render(template, plain)
     assert sorted(p.name for p in plain.iterdir()) == ["a.txt"]
-    with pytest.raises(UsageError, match="needs the path"):
+    with pytest.raises(UsageError, match="placement=inside adds tiny to an existing project") as e:
         _render(template, None)
+    assert e.value.hint == "scaffold new tiny PATH --data placement=inside"
 
 
 def test_a_folder_of_a_monorepo_is_a_host_and_updates(template: Path, host: Path) -> None:
@@ -363,3 +379,42 @@ def test_interrupted_merge_leaves_the_host_as_it_was(
     assert _snapshot(host) == before
     assert git(host, "status", "--porcelain") == ""
     assert not (host / "feature").exists()
+
+
+def test_next_steps_come_from_the_catalog(template: Path, host: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "new",
+            "tiny",
+            str(host),
+            "--source",
+            str(template),
+            "-d",
+            "placement=inside",
+            "--defaults",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    steps = result.stdout.split("Next steps:")[1].split()
+    # The catalog's joined_home and joined_guide: cd into the feature, read its guide.
+    assert steps[:2] == ["cd", f"{host}/feature"]
+    assert steps[-2:] == ["read", "README.md"]
+    assert "run" not in steps
+
+
+def test_the_joined_folder_is_not_the_host_app(tmp_path: Path) -> None:
+    flask_app = "from flask import Flask\napp = Flask(__name__)\n"
+    build_file_tree(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "shop"\ndependencies = ["flask"]\n',
+            "ai_feature/src/shop_ai/blueprint.py": flask_app,
+            "shop/app.py": flask_app,
+        },
+    )
+    assert (
+        existing.detect_entry(tmp_path, "flask")["host_entry"]
+        == "ai_feature/src/shop_ai/blueprint.py"
+    )
+    assert host_defaults(tmp_path, skip="ai_feature")["host_entry"] == "shop/app.py"

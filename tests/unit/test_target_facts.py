@@ -70,13 +70,15 @@ def test_each_target_s_own_addresses_come_from_its_catalog_entry(tmp_path: Path)
 
 
 def test_a_template_joins_an_existing_project_by_its_catalog_flag() -> None:
-    joins = CATALOG.joins_existing
-    assert joins({"template": "ai-feature", "host_app": "existing"})
-    assert joins({"host_app": "existing"})  # the template is asked later
-    assert not joins({"template": "ai-feature", "host_app": "sample"})
-    assert not joins({"template": "rag-system", "host_app": "existing"})
-    assert not joins({"template": "ai-feature"})
+    joined = CATALOG.joining({"template": "ai-feature", "host_app": "existing"})
+    assert joined is not None and joined.key == "ai-feature"
+    assert CATALOG.joining({"host_app": "existing"}) == joined  # the template is asked later
+    assert CATALOG.joining({"template": "ai-feature", "host_app": "sample"}) is None
+    assert CATALOG.joining({"template": "rag-system", "host_app": "existing"}) is None
+    assert CATALOG.joining({"template": "ai-feature"}) is None
     assert [t.key for t in CATALOG.templates.values() if t.joins_existing] == ["ai-feature"]
+    assert joined.join_command == "scaffold new ai-feature PATH --data host_app=existing"
+    assert (joined.joined_home, joined.joined_guide) == ("ai_feature", "docs/integration.md")
 
 
 def test_target_keys_cannot_be_mistaken_for_the_shared_folder() -> None:
