@@ -199,7 +199,7 @@ def new(
         if dataset is not None:
             from scaffold.dataset import dataset_answers, prepare_dataset
 
-            answers.update(dataset_answers(answers.get("template")))
+            answers.update(dataset_answers(answers.get("template"), answers.get("domain")))
             own = prepare_dataset(
                 dataset, target=target, positive=positive_class, id_column=id_column
             )

@@ -74,14 +74,20 @@ def prepare_dataset(
     return OwnDataset(path, inferred, module)
 
 
-def dataset_answers(template: str | None) -> dict[str, Any]:
-    """The answers a render with an own dataset adds; refuses other templates."""
+def dataset_answers(template: str | None, domain: str | None = None) -> dict[str, Any]:
+    """The answers a render with an own dataset adds; refuses other templates.
+
+    Without a ``--domain`` the domain is ``custom``: a preset's problem statement and data
+    story describe its own pack, not the owner's table, and only a custom domain takes its
+    metric from ``metric:`` in the inferred schema (chosen from the class balance). A preset
+    named with ``--domain`` keeps its framing and its metric.
+    """
     if template not in (None, "ml-pipeline"):
         raise DatasetError(
             f"--dataset is an ml-pipeline option, not a {template} one",
             "scaffold new ml-pipeline DEST --dataset FILE --target COL",
         )
-    return {"template": "ml-pipeline"}
+    return {"template": "ml-pipeline", "domain": domain or "custom"}
 
 
 def add_dataset(project: Path, dataset: OwnDataset) -> str:

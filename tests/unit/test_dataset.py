@@ -16,6 +16,7 @@ import yaml
 from typer.testing import CliRunner
 
 from scaffold.cli import app
+from scaffold.dataset import dataset_answers, prepare_dataset
 from tests.helpers import git
 
 runner = CliRunner()
@@ -201,3 +202,49 @@ def test_parquet_without_pyarrow_is_an_error_with_a_hint(
     assert "hint:" in err and "scaffold-portfolio[parquet]" in err
     assert "Traceback" not in out + err
     assert not (tmp_path / "out").exists()
+
+
+def _shaped(path: Path, n: int, share: float, extra: int = 0) -> Path:
+    """A table in the shape of public ones: an R-style ``rownames`` row number first, a
+    ``state`` column of 48 values, ``extra`` numeric columns (wide), a ``share`` positive rate."""
+    rng = random.Random(5)
+    header = ["rownames", "state", "x", *(f"v{i}" for i in range(extra)), "outcome"]
+    rows: list[list[object]] = []
+    for i in range(n):
+        x = rng.gauss(0, 1)
+        noise = [round(rng.gauss(0, 1), 3) for _ in range(extra)]
+        rows.append([i + 1, f"s{rng.randrange(48):02d}", round(x, 3), *noise, "no"])
+    for row in rng.sample(rows, round(n * share)):
+        row[-1] = "yes"
+    return _write(path, header, rows)
+
+
+@pytest.mark.parametrize(("share", "metric"), [(0.05, "pr_auc"), (0.4, "roc_auc")])
+def test_inference_picks_the_metric_and_the_other_rule(
+    tmp_path: Path, share: float, metric: str
+) -> None:
+    source = _shaped(tmp_path / "wide.csv", 400, share, extra=32)
+    own = prepare_dataset(source, target="outcome", positive=None, id_column=None)
+    text = own.module.schema_text(own.inferred, dataset="dataset.csv", drifted="drifted.csv")
+    schema = yaml.safe_load(text)
+    assert schema["metric"] == metric
+    assert f"# metric: the positive class is {'rare' if share < 0.2 else ''}" in text
+    assert schema["ignored_columns"] == ["rownames"], "a row number is not a feature"
+    assert "a row number" in text
+    state = next(f for f in schema["features"] if f["name"] == "state")
+    assert state["other"] == "other" and len(state["categories"]) == 21
+    assert state["categories"][-1] == "other"
+    assert len(schema["features"]) == 34, "a wide table keeps every numeric column"
+
+
+def test_dataset_without_a_domain_is_custom_and_a_preset_keeps_its_own(tmp_path: Path) -> None:
+    source = _numeric(tmp_path / "mine.csv")
+    args = ["--dataset", str(source), "--target", "label", "--defaults"]
+    result = runner.invoke(app, ["new", "ml-pipeline", str(tmp_path / "a"), *args])
+    assert result.exit_code == 0, result.stderr
+    answers = yaml.safe_load((tmp_path / "a" / ".copier-answers.yml").read_text())
+    assert answers["domain"] == "custom", "the schema's metric applies"
+    assert "metric:" in (tmp_path / "a" / "data" / "schema.yml").read_text()
+    domain = (tmp_path / "a" / "src" / "a" / "domain.py").read_text()
+    assert "declared_metric(get_settings().data_dir)" in domain
+    assert dataset_answers("ml-pipeline", "finance")["domain"] == "finance"

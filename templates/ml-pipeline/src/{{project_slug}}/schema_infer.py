@@ -17,6 +17,7 @@ import json
 import math
 import random
 import re
+import textwrap
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,9 +25,17 @@ from pathlib import Path
 MIN_ROWS = 50
 MIN_PER_CLASS = 10
 MAX_CATEGORIES = 30
+#: Above MAX_CATEGORIES, the most frequent values kept; the rest become one "other" bucket.
+TOP_CATEGORIES = 20
+#: A column with more distinct values than this share of its rows is free text or a name.
+FREE_TEXT_SHARE = 0.5
 MISSING = frozenset({"", "na", "nan", "n/a", "null", "none", "?", "-"})
 _ID_NAME = re.compile(r"(^|[_\s-])(id|uuid|key)$|^id([_\s-]|$)", re.IGNORECASE)
 _POSITIVE_WORDS = ("1", "yes", "true", "y", "t", "positive", "pos")
+#: Below this positive share the positive class is rare: the metric becomes PR AUC.
+RARE_SHARE = 0.2
+#: The metrics a schema may name (``metric:``); the pipeline reports all of them.
+METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "pr_auc")
 
 
 class InferenceError(ValueError):
@@ -51,6 +60,7 @@ class Column:
     categories: list[str] = field(default_factory=list)
     nullable: bool = False
     note: str = ""
+    other: str | None = None  # the bucket of the values not kept (the "other" rule)
 
 
 @dataclass
@@ -65,6 +75,12 @@ class Inferred:
     columns: list[Column]
     notes: list[str]
     source: str
+
+    @property
+    def positive_share(self) -> float:
+        """The share of rows in the positive class."""
+        t = self.header.index(self.target)
+        return sum(label(r[t]) == self.positive for r in self.rows) / len(self.rows)
 
     @property
     def id_column(self) -> str | None:
@@ -231,14 +247,15 @@ def _column(name: str, cells: list[str], targets: list[str], n: int) -> Column:
     if len(values) == 1:
         return Column(name, "excluded", note="one value only: it carries no information")
     if len(values) > MAX_CATEGORIES:
-        unique_share = len(values) / len(present)
-        what = "free text or a name" if unique_share > 0.5 else "too many categories"
-        return Column(
-            name,
-            "excluded",
-            note=f"{what}: {len(values)} distinct values in {len(present)} rows "
-            f"(more than {MAX_CATEGORIES}); encode it yourself if it matters",
-        )
+        if len(values) / len(present) > FREE_TEXT_SHARE:
+            return Column(
+                name,
+                "excluded",
+                note=f"free text or a name: {len(values)} distinct values in {len(present)} "
+                f"rows (more than {FREE_TEXT_SHARE:.0%} of them); encode it yourself if it "
+                "matters",
+            )
+        return _other_column(name, values, nullable)
     by_value: dict[str, set[str]] = {}
     for value, target in present:
         by_value.setdefault(value, set()).add(target)
@@ -257,6 +274,25 @@ def _column(name: str, cells: list[str], targets: list[str], n: int) -> Column:
         categories=sorted(values),
         nullable=nullable,
         note=f"{len(values)} categories seen (at most {MAX_CATEGORIES} are kept as categorical)",
+    )
+
+
+def _other_column(name: str, values: Counter[str], nullable: bool) -> Column:
+    """A categorical column over the cap: the top values, and "other" for the rest."""
+    kept = [v for v, _ in sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))]
+    kept = kept[:TOP_CATEGORIES]
+    other = next((o for o in ("other", "(other)") if o not in values), "(other values)")
+    rest = sum(n for v, n in values.items() if v not in kept)
+    return Column(
+        name,
+        "feature",
+        "categorical",
+        categories=[*sorted(kept), other],
+        nullable=nullable,
+        note=f"{len(values)} categories seen, more than {MAX_CATEGORIES}: the "
+        f"{TOP_CATEGORIES} most frequent are kept; the other {len(values) - len(kept)} "
+        f"({rest} rows), and any value never seen here, are read as {other!r}",
+        other=other,
     )
 
 
@@ -334,6 +370,16 @@ def infer(
         if id_column is None and unique and _ID_NAME.search(name):
             columns.append(Column(name, "excluded", note="named like an id, unique: not a feature"))
             continue
+        if unique and _row_number(cells):
+            columns.append(
+                Column(
+                    name,
+                    "excluded",
+                    note="a row number (unique whole numbers, nearly consecutive): a model "
+                    "would learn the order of the file",
+                )
+            )
+            continue
         columns.append(_column(name, cells, binary, len(kept)))
     if not any(c.role == "feature" for c in columns):
         raise InferenceError(
@@ -344,6 +390,18 @@ def infer(
     percent = f"{100 * share:.1f} percent"
     notes.append(f"positive class {chosen!r}: {positives} of {len(kept)} rows ({percent})")
     return Inferred(header, kept, target, chosen, classes, columns, notes, source)
+
+
+def _row_number(cells: list[str]) -> bool:
+    """Whether unique cells are whole numbers that nearly fill first..last (a row number).
+
+    "Nearly": rows without a target were dropped, so a few numbers may be missing.
+    """
+    numbers = [_number(c) for c in cells]
+    if any(n is None or not n.is_integer() for n in numbers):
+        return False
+    whole = [int(n) for n in numbers if n is not None]
+    return max(whole) - min(whole) + 1 <= len(whole) * 1.05 + 1
 
 
 def _all_numbers(cells: list[str]) -> bool:
@@ -366,15 +424,35 @@ def min_rows(inferred: Inferred) -> int:
 
 def share_bounds(inferred: Inferred) -> tuple[float, float]:
     """The class-balance rule: the positive share may halve, or the negatives may halve."""
-    t = inferred.header.index(inferred.target)
-    positives = sum(label(r[t]) == inferred.positive for r in inferred.rows)
-    share = positives / len(inferred.rows)
+    share = inferred.positive_share
     return round(share / 2, 3), round(share + (1 - share) / 2, 3)
+
+
+def choose_metric(share: float) -> tuple[str, str]:
+    """The metric for a positive share, and why (the rule ``schema.yml`` states).
+
+    A rare positive class (under 20 percent of the rows) is judged by PR AUC: ROC AUC and
+    accuracy look good on a rare class by ranking the many easy negatives well, while PR AUC
+    only rises when the flagged rows really are positive. Otherwise ROC AUC: threshold-free,
+    and its dummy is 0.5 whatever the balance.
+    """
+    percent = f"{100 * share:.1f} percent"
+    if share < RARE_SHARE:
+        return "pr_auc", (
+            f"the positive class is rare ({percent} of the rows, under {RARE_SHARE:.0%}): "
+            "PR AUC, because ROC AUC and accuracy look good on a rare class by ranking the "
+            "many easy negatives"
+        )
+    return "roc_auc", (
+        f"the positive class is {percent} of the rows (not under {RARE_SHARE:.0%}): ROC AUC, "
+        "threshold-free and 0.5 for any dummy whatever the balance"
+    )
 
 
 def schema_text(inferred: Inferred, *, dataset: str, drifted: str) -> str:
     """``schema.yml`` with every inference decision as a comment."""
     low, high = share_bounds(inferred)
+    metric, why = choose_metric(inferred.positive_share)
     lines = [
         f"# Inferred from {inferred.source} by `schema infer` ({len(inferred.rows)} rows).",
         "# Review every comment: the decisions are guesses from the data, not facts about it.",
@@ -384,6 +462,10 @@ def schema_text(inferred: Inferred, *, dataset: str, drifted: str) -> str:
         f"# {drifted}: SIMULATED from a sample of the dataset (see data/README.md); not real data.",
         f"drifted_batch: {_yaml(drifted)}",
         f"id_column: {_yaml(inferred.id_column) if inferred.id_column else 'null'}",
+        *(f"# {line}" for line in textwrap.wrap(f"metric: {why}.", 93)),
+        "# Thresholds, baselines and the promotion gate follow it when the project's domain is",
+        f"# custom (a preset domain keeps its own metric). One of: {', '.join(METRICS)}.",
+        f"metric: {metric}",
         "target:",
         f"  name: {_yaml(inferred.target)}",
         f"  positive: {_yaml(inferred.positive)}",
@@ -403,6 +485,8 @@ def schema_text(inferred: Inferred, *, dataset: str, drifted: str) -> str:
             ]
         else:
             lines.append(f"  categories: [{', '.join(_yaml(c) for c in column.categories)}]")
+            if column.other is not None:
+                lines.append(f"  other: {_yaml(column.other)}")
         nullable = "true" if column.nullable else "false"
         lines.append(f"  nullable: {nullable}")
     excluded = [c for c in inferred.columns if c.role == "excluded"]
