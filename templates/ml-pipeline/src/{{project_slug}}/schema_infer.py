@@ -252,7 +252,7 @@ def _column(name: str, cells: list[str], targets: list[str], n: int) -> Column:
                 name,
                 "excluded",
                 note=f"free text or a name: {len(values)} distinct values in {len(present)} "
-                f"rows (more than {FREE_TEXT_SHARE:.0%} of them); encode it yourself if it "
+                f"rows (more than {FREE_TEXT_SHARE * 100:.0f}% of them); encode it yourself if it "
                 "matters",
             )
         return _other_column(name, values, nullable)
@@ -439,12 +439,13 @@ def choose_metric(share: float) -> tuple[str, str]:
     percent = f"{100 * share:.1f} percent"
     if share < RARE_SHARE:
         return "pr_auc", (
-            f"the positive class is rare ({percent} of the rows, under {RARE_SHARE:.0%}): "
+            f"the positive class is rare ({percent} of the rows, under {RARE_SHARE * 100:.0f}%): "
             "PR AUC, because ROC AUC and accuracy look good on a rare class by ranking the "
             "many easy negatives"
         )
     return "roc_auc", (
-        f"the positive class is {percent} of the rows (not under {RARE_SHARE:.0%}): ROC AUC, "
+        f"the positive class is {percent} of the rows (not under {RARE_SHARE * 100:.0f}%): "
+        "ROC AUC, "
         "threshold-free and 0.5 for any dummy whatever the balance"
     )
 
