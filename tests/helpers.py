@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import tomllib
+import types
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -180,3 +181,20 @@ def pre_commit_problems(project: Path) -> list[str]:
         if path.suffix != ".py" and "\n\n\n" in path.read_text(encoding="utf-8"):
             problems.append(f"{rel}: two blank lines in a row")
     return problems
+
+
+def run_domain_module(domain_py: Path) -> dict[str, Any]:
+    """Run a rendered ``domain.py`` alone and return its names (``DOMAIN``, ``SUMMARY``).
+
+    ml-pipeline's custom domain then reads its metric from ``data/schema.yml`` through its own
+    package (the generated repo's ``test_schema_infer`` covers that): only the framing before
+    it runs here.
+    """
+    text = domain_py.read_text(encoding="utf-8").split("\n\ndef _schema_metric", 1)[0]
+    module = types.ModuleType("rendered_domain")
+    sys.modules[module.__name__] = module  # dataclasses look their module up
+    try:
+        exec(compile(text, str(domain_py), "exec"), module.__dict__)
+    finally:
+        del sys.modules[module.__name__]
+    return dict(module.__dict__)

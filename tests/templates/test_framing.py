@@ -18,14 +18,13 @@ a request to the app.
 from __future__ import annotations
 
 import re
-import sys
-import types
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from scaffold.catalog import bundled_templates_dir, load_catalog
+from tests.helpers import run_domain_module
 
 CATALOG = load_catalog()
 TEMPLATES_DIR = bundled_templates_dir()
@@ -67,16 +66,7 @@ def _info(project: Path) -> tuple[Any, list[str]]:
         code = (domain_py.parent / name).read_text(encoding="utf-8")
         if "DOMAIN.metric," not in code or "list(DOMAIN.metrics)" not in code:
             problems.append(f"{name}: info does not return DOMAIN.metric and DOMAIN.metrics")
-    # ml-pipeline's custom domain then reads its metric from data/schema.yml through its own
-    # package (the generated repo's test_schema_infer covers that): the framing precedes it.
-    text = domain_py.read_text(encoding="utf-8").split("\n\ndef _schema_metric", 1)[0]
-    module = types.ModuleType("rendered_domain")
-    sys.modules[module.__name__] = module  # dataclasses look their module up
-    try:
-        exec(compile(text, str(domain_py), "exec"), module.__dict__)
-    finally:
-        del sys.modules[module.__name__]
-    return module.DOMAIN, problems
+    return run_domain_module(domain_py)["DOMAIN"], problems
 
 
 def _expected(template: str, domain: str, feature: str) -> tuple[str, tuple[str, ...], Any]:

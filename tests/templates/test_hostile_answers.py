@@ -14,7 +14,6 @@ from __future__ import annotations
 import ast
 import itertools
 import json
-import runpy
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from scaffold.cli import app
 from scaffold.project import answers_files
 from scaffold.render import copier_render
 from scaffold.sources import open_source
+from tests.helpers import run_domain_module
 
 CATALOG = load_catalog()
 TARGETS = list(CATALOG.deploy_targets)
@@ -152,7 +152,7 @@ def test_hostile_value_renders_a_repo_that_parses(
     # The modules that hold the owner's words run, and run nothing else.
     monkeypatch.chdir(tmp_path)
     for domain in project.rglob("domain.py"):
-        module = runpy.run_path(str(domain))
+        module = run_domain_module(domain)
         for text in (module["SUMMARY"], module["DOMAIN"].problem):
             assert " ".join(text.split()) == " ".join(value[:300].split())
     assert not list(tmp_path.rglob(f"{SENTINEL}*")), "a payload ran"
