@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from scaffold import existing, gitrepo
 from scaffold.cli import app
@@ -77,6 +77,12 @@ def _render(template: Path, dest: Path | None, **answers: str) -> None:
             interactive=False,
             cwd=dest.parent if dest else Path.cwd(),
         )
+
+
+def _new_inside(template: Path, host: Path) -> Result:
+    """``scaffold new tiny HOST`` joining the host, through the CLI."""
+    args = ["new", "tiny", str(host), "--source", str(template), "-d", "placement=inside"]
+    return CliRunner().invoke(app, [*args, "--defaults"])
 
 
 def _snapshot(root: Path) -> dict[str, bytes]:
@@ -286,19 +292,7 @@ def test_dirty_host_is_refused_and_nothing_written(template: Path, host: Path) -
 
 def test_dirty_host_exits_2_through_the_cli(template: Path, host: Path) -> None:
     (host / "notes.txt").write_text("untracked\n")
-    result = CliRunner().invoke(
-        app,
-        [
-            "new",
-            "tiny",
-            str(host),
-            "--source",
-            str(template),
-            "-d",
-            "placement=inside",
-            "--defaults",
-        ],
-    )
+    result = _new_inside(template, host)
     assert result.exit_code == 2
     assert "error: the work tree has uncommitted changes: notes.txt" in result.stderr
     assert "hint: commit or stash them" in result.stderr
@@ -382,19 +376,7 @@ def test_interrupted_merge_leaves_the_host_as_it_was(
 
 
 def test_next_steps_come_from_the_catalog(template: Path, host: Path) -> None:
-    result = CliRunner().invoke(
-        app,
-        [
-            "new",
-            "tiny",
-            str(host),
-            "--source",
-            str(template),
-            "-d",
-            "placement=inside",
-            "--defaults",
-        ],
-    )
+    result = _new_inside(template, host)
     assert result.exit_code == 0, result.output
     steps = result.stdout.split("Next steps:")[1].split()
     # The catalog's joined_home and joined_guide: cd into the feature, read its guide.
