@@ -127,11 +127,15 @@ class Catalog:
             raise UnknownChoiceError("deploy target", key, self.deploy_targets) from None
 
 
+def catalog_of(root: Path) -> Catalog | None:
+    """The catalog of the template root ``root``; None for a root without one."""
+    return load_catalog(root) if (root / CATALOG_FILE).is_file() else None
+
+
 def find_template(root: Path, key: str) -> Template | None:
     """The catalog entry of ``key`` in the template root ``root``; None without one."""
-    if not (root / CATALOG_FILE).is_file():
-        return None
-    return load_catalog(root).templates.get(key)
+    catalog = catalog_of(root)
+    return catalog.templates.get(key) if catalog is not None else None
 
 
 def bundled_templates_dir() -> Path:

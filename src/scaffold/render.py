@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from scaffold.answers import check_answers, check_value, template_questions
-from scaffold.catalog import CATALOG_FILE, Template, load_catalog
+from scaffold.catalog import Template, catalog_of
 from scaffold.errors import (
     DestinationExistsError,
     GitError,
@@ -81,9 +81,9 @@ def check_destination(dest: Path) -> None:
 
 def _check_known_choices(source: TemplateSource, answers: dict[str, Any]) -> None:
     """Check template, domain and target against the source's catalog, before any work."""
-    if not (source.root / CATALOG_FILE).is_file():
+    catalog = catalog_of(source.root)
+    if catalog is None:
         return
-    catalog = load_catalog(source.root)
     if "template" in answers:
         catalog.template(str(answers["template"]))
     if "domain" in answers:
@@ -97,9 +97,8 @@ def _joining(source: TemplateSource, answers: dict[str, Any]) -> Template | None
 
     A template root without a catalog makes new projects only.
     """
-    if not (source.root / CATALOG_FILE).is_file():
-        return None
-    return load_catalog(source.root).joining(answers)
+    catalog = catalog_of(source.root)
+    return catalog.joining(answers) if catalog is not None else None
 
 
 def _translate(exc: Exception) -> Exception:
