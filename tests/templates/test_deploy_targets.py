@@ -29,6 +29,7 @@ import yaml
 
 from scaffold.catalog import Catalog, DeployTarget, load_catalog
 from tests.helpers import deploy_pairs, pre_commit_problems, read_lock
+from tests.templates.conftest import SharedRender, private_copy
 
 CATALOG = load_catalog()
 TEMPLATES = list(CATALOG.templates)
@@ -69,17 +70,21 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("pair", [p.values for p in params], ids=[p.id for p in params])
 
 
-def _render(copie: Any, template: str, target: str) -> Path:
-    result = copie.copy(
-        extra_answers={
-            "template": template,
-            "deploy_target": target,
-            "domain": "finance",
-            "project_name": f"acme {target}",
-        }
-    )
-    assert result.exit_code == 0, result.exception
-    return Path(result.project_dir)
+def _render(shared_render: SharedRender, template: str, target: str) -> Path:
+    """The render of ``template`` for ``target`` (shared, read-only: tests/templates/conftest)."""
+    answers = {
+        "template": template,
+        "deploy_target": target,
+        "domain": "finance",
+        "project_name": f"acme {target}",
+    }
+    return shared_render(answers)
+
+
+def _pair_template(target: str) -> str:
+    """The template the curated pairs render ``target`` with: tests that only read a target's
+    shared files take that render (one render for both)."""
+    return next(str(p.values[0]) for p in deploy_pairs(False) if p.values[1] == target)
 
 
 def _tool(name: str) -> str:
@@ -146,14 +151,14 @@ def _check_steps_and_needs(workflow: dict[str, Any]) -> None:
             assert output in jobs[ref].get("outputs", {}), f"{ref} has no output {output}"
 
 
-def test_deploy_target(copie: Any, pair: tuple[str, str]) -> None:
+def test_deploy_target(shared_render: SharedRender, tmp_path: Path, pair: tuple[str, str]) -> None:
     """One render per pair (copier is the slow part), then every check on it."""
     template, target = pair
-    project = _render(copie, template, target)
+    project = _render(shared_render, template, target)
     check_target(project, CATALOG, target, DEPLOY)
     if target == "cloud-run":
         _check_gcp_least_privilege(project)
-    hooks = pre_commit_problems(project)
+    hooks = pre_commit_problems(private_copy(project, tmp_path))
     assert not hooks, "a fresh render fails its own pre-commit hooks:\n" + "\n".join(hooks)
 
 
@@ -245,10 +250,10 @@ def _check_workflow_lints_gates_and_pins(project: Path, spec: DeployTarget) -> N
 
 @pytest.mark.parametrize("target", sorted(t for t in TARGETS if CATALOG.deploy_targets[t].gate))
 def test_deploy_gate_skips_with_a_notice_until_configured(
-    copie: Any, tmp_path: Path, target: str
+    shared_render: SharedRender, tmp_path: Path, target: str
 ) -> None:
     """Run the gate's own script: a fresh fork (nothing set) skips, a configured repo deploys."""
-    project = _render(copie, "rag-system", target)
+    project = _render(shared_render, _pair_template(target), target)
     step = yaml.safe_load((project / ".github/workflows/ci.yml").read_text())["jobs"][
         "deploy-config"
     ]["steps"][0]
@@ -380,9 +385,9 @@ PLATFORM_FILE_CHECKS: dict[str, Callable[[Path], None]] = {
 
 
 @pytest.mark.skipif(not shutil.which("jq"), reason="jq is not installed")
-def test_rendered_ecs_task_definition_is_valid(copie: Any) -> None:
+def test_rendered_ecs_task_definition_is_valid(shared_render: SharedRender) -> None:
     """CI's render step (the committed jq filter) yields a definition ECS accepts."""
-    project = _render(copie, "ml-pipeline", "aws-ecs")
+    project = _render(shared_render, _pair_template("aws-ecs"), "aws-ecs")
     image = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/acme-aws-ecs:abc123"
     role = "arn:aws:iam::123456789012:role/acme-aws-ecs-execution"
     for efs in ["", "fs-0123456789abcdef0:fsap-0123456789abcdef0"]:

@@ -24,6 +24,7 @@ import yaml
 from scaffold.catalog import load_catalog
 from scaffold.project import answers_files, joined_answers_file
 from tests.helpers import lock_problems, pre_commit_problems
+from tests.templates.conftest import SharedRender, private_copy
 from tests.templates.test_framing import framing_problems
 
 CATALOG = load_catalog()
@@ -84,7 +85,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         )
 
 
-def _render(copie: Any, template: str, domain: str, python: str, license_: str) -> Path:
+def _render(
+    shared_render: SharedRender, template: str, domain: str, python: str, license_: str
+) -> Path:
+    """The matrix's render of these answers (shared: read-only, see tests/templates/conftest)."""
     answers = {
         "template": template,
         "domain": domain,
@@ -92,10 +96,19 @@ def _render(copie: Any, template: str, domain: str, python: str, license_: str) 
         "license": license_,
         "project_name": f"{domain} {template}",
     }
-    result = copie.copy(extra_answers=answers)
-    assert result.exit_code == 0, result.exception
-    assert result.project_dir is not None
-    return Path(result.project_dir)
+    return shared_render(answers)
+
+
+def _matrix_combo(template: str, python: str = "", domain: str = "") -> tuple[str, ...]:
+    """The curated matrix's combination of ``template`` with ``python`` or ``domain``.
+
+    Tests that only read a render take one the matrix makes anyway (one render for both).
+    """
+    return next(
+        tuple(p.values)
+        for p in _matrix(False)
+        if p.values[0] == template and python in ("", p.values[2]) and domain in ("", p.values[1])
+    )
 
 
 #: Modules of a generated package that run as a script (``streamlit run``): absolute imports.
@@ -121,9 +134,11 @@ def absolute_self_imports(package: Path) -> list[str]:
     return found
 
 
-def test_render(copie: Any, combo: tuple[str, str, str, str]) -> None:
+def test_render(
+    shared_render: SharedRender, tmp_path: Path, combo: tuple[str, str, str, str]
+) -> None:
     template, domain, python, license_ = combo
-    project = _render(copie, template, domain, python, license_)
+    project = _render(shared_render, template, domain, python, license_)
     slug = f"{domain}_{template}".replace("-", "_")
     for rel in [*REQUIRED_FILES, f"src/{slug}/settings.py", f"src/{slug}/api.py"]:
         assert (project / rel).is_file(), rel
@@ -174,7 +189,7 @@ def test_render(copie: Any, combo: tuple[str, str, str, str]) -> None:
     framing = framing_problems(project, template, domain)
     assert not framing, "\n".join(framing)
 
-    hooks = pre_commit_problems(project)
+    hooks = pre_commit_problems(private_copy(project, tmp_path))
     assert not hooks, "a fresh render fails its own pre-commit hooks:\n" + "\n".join(hooks)
 
 
@@ -203,16 +218,18 @@ def _lint_workflows(project: Path, workflows: list[str]) -> None:
 
 @pytest.mark.parametrize("template", TEMPLATES)
 @pytest.mark.parametrize("python", PYTHONS, ids=lambda p: f"py{p}")
-def test_workflows_and_dockerfile_pass_linters(copie: Any, template: str, python: str) -> None:
-    project = _render(copie, template, "healthcare", python, "MIT")
+def test_workflows_and_dockerfile_pass_linters(
+    shared_render: SharedRender, template: str, python: str
+) -> None:
+    project = _render(shared_render, *_matrix_combo(template, python=python))
     workflows = sorted((project / ".github" / "workflows").glob("*.yml"))
     assert workflows
     _lint_workflows(project, [str(w) for w in workflows])
     _run_tool(project, "hadolint", ["Dockerfile"])
 
 
-def test_workflow_actions_are_current_majors(copie: Any) -> None:
-    project = _render(copie, "rag-system", "legal", "3.11", "MIT")
+def test_workflow_actions_are_current_majors(shared_render: SharedRender) -> None:
+    project = _render(shared_render, *_matrix_combo("rag-system", domain="legal"))
     text = (project / ".github/workflows/ci.yml").read_text()
     uses = re.findall(r"uses: ([\w/-]+)@([0-9a-f]{40}) # (v\d+)\.", text)
     assert len(uses) == text.count("uses:"), "every action is pinned to a commit hash"
