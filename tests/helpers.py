@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import re
 import subprocess
@@ -9,6 +11,8 @@ import sys
 import tomllib
 import types
 from collections.abc import Mapping
+from contextlib import redirect_stderr, redirect_stdout
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +149,23 @@ PRE_COMMIT_HOOKS: dict[str, tuple[str, str, list[str]]] = {
 }
 
 
+#: Hooks of the ``pre-commit-hooks`` wheel: their console scripts' ``main`` runs in this
+#: process (the same function, argv and working directory; no interpreter start-up per hook).
+_IN_PROCESS = {
+    ep.name: ep
+    for ep in entry_points(group="console_scripts")
+    if ep.value.startswith("pre_commit_hooks.")
+}
+
+
+def _run_hook_here(script: str, argv: list[str], project: Path) -> tuple[int, str]:
+    """Run a ``pre-commit-hooks`` console script's ``main(argv)`` in ``project``."""
+    out = io.StringIO()
+    with contextlib.chdir(project), redirect_stdout(out), redirect_stderr(out):
+        code = _IN_PROCESS[script].load()(argv)
+    return int(code or 0), out.getvalue().strip()
+
+
 def pre_commit_problems(project: Path) -> list[str]:
     """Run the fresh render's pre-commit hooks as its first commit would; say what they changed.
 
@@ -164,15 +185,19 @@ def pre_commit_problems(project: Path) -> list[str]:
         chosen = [f for f in files if re.search(pattern, f)]
         if not script or not chosen:
             continue
-        proc = subprocess.run(
-            [str(bin_dir / script), *args, *chosen],
-            cwd=project,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if proc.returncode:
-            problems.append(f"{hook}: {proc.stdout.strip()} {proc.stderr.strip()}")
+        if script in _IN_PROCESS:
+            code, output = _run_hook_here(script, [*args, *chosen], project)
+        else:
+            proc = subprocess.run(
+                [str(bin_dir / script), *args, *chosen],
+                cwd=project,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            code, output = proc.returncode, f"{proc.stdout.strip()} {proc.stderr.strip()}"
+        if code:
+            problems.append(f"{hook}: {output}")
     problems += [
         f"changed by a hook: {line}" for line in git(project, "status", "--porcelain").splitlines()
     ]
