@@ -233,13 +233,14 @@ def copier_render(
     defaults: bool,
     user_defaults: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Render ``source`` into ``project`` with Copier; return the recorded answers."""
-    import copier
+    """Render ``source`` into ``project`` (a new directory) with Copier; return the answers."""
     from copier.errors import UnsafeTemplateError
+
+    from scaffold.copier_run import run_copy
 
     try:
         with _plain_tree(source, project.parent) as root:
-            copier.run_copy(
+            run_copy(
                 str(root),
                 project,
                 data=data,

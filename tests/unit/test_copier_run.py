@@ -1,0 +1,87 @@
+"""scaffold's faster Copier render writes exactly what ``copier.run_copy`` writes."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+from typing import Any
+
+import copier
+import pytest
+
+from scaffold.copier_run import fast_worker, run_copy
+from tests.helpers import build_file_tree
+
+# Templated path parts (rendered again for every file), a templated default, a yield tag
+# (Copier's extension keeps state between compilations), a file whose name renders empty,
+# an executable file, and a templated answers-file name.
+TEMPLATE = {
+    "copier.yml": (
+        "_answers_file: \"{{ '.answers-' ~ slug ~ '.yml' }}\"\n"
+        "name:\n  type: str\n  default: Demo Repo\n"
+        "slug:\n  type: str\n  default: \"{{ name | lower | replace(' ', '-') }}\"\n"
+        "modules:\n  type: yaml\n  default: [alpha, beta, gamma]\n"
+        "with_docs:\n  type: bool\n  default: false\n"
+    ),
+    "{{ _copier_conf.answers_file }}.jinja": "{{ _copier_answers | to_nice_yaml }}",
+    "{{ slug }}/__init__.py.jinja": '"""{{ name }}."""\n',
+    "{{ slug }}/{% yield module from modules %}{{ module }}{% endyield %}.py.jinja": (
+        "NAME = {{ module | tojson }}\nSLUG = {{ slug | tojson }}\n"
+    ),
+    "{{ slug }}/{% if with_docs %}docs.md{% endif %}.jinja": "never rendered\n",
+    "{{ slug }}/nested/{{ slug }}-{{ name | length }}.txt.jinja": "{{ name }} {{ slug }}\n",
+    "run.sh": "#!/bin/sh\necho hi\n",
+}
+
+
+def _tree(root: Path) -> dict[str, tuple[bytes, bool]]:
+    return {
+        path.relative_to(root).as_posix(): (
+            path.read_bytes(),
+            bool(path.stat().st_mode & stat.S_IXUSR),
+        )
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.fixture
+def template(tmp_path: Path) -> Path:
+    root = build_file_tree(tmp_path / "template", TEMPLATE)
+    (root / "run.sh").chmod(0o755)
+    return root
+
+
+def test_the_installed_copier_has_the_hooks_the_fast_render_needs() -> None:
+    """A Copier upgrade that moves them makes renders slower: this is the alarm."""
+    assert fast_worker() is not None
+
+
+@pytest.mark.parametrize("data", [{}, {"name": "Other Thing", "modules": ["one"]}])
+def test_the_fast_render_writes_what_copier_writes(
+    template: Path, tmp_path: Path, data: dict[str, Any]
+) -> None:
+    options: dict[str, Any] = {"data": data, "defaults": True, "quiet": True, "unsafe": False}
+    copier.run_copy(str(template), tmp_path / "stock", **options)
+    run_copy(str(template), tmp_path / "fast", **options)
+    stock, fast = _tree(tmp_path / "stock"), _tree(tmp_path / "fast")
+    assert fast == stock
+    slug = "other-thing" if data else "demo-repo"
+    modules = data.get("modules", ["alpha", "beta", "gamma"])
+    assert {name for name in fast if name.startswith(f"{slug}/") and "nested" not in name} == {
+        f"{slug}/__init__.py",
+        *(f"{slug}/{module}.py" for module in modules),
+    }
+    assert f".answers-{slug}.yml" in fast
+    assert fast["run.sh"][1] is True
+
+
+def test_two_fast_renders_in_one_process_do_not_share_state(template: Path, tmp_path: Path) -> None:
+    """The yield tag's state and the compiled sources belong to one render."""
+    run_copy(str(template), tmp_path / "a", data={"modules": ["x", "y"]}, defaults=True)
+    run_copy(str(template), tmp_path / "b", data={"modules": ["z"]}, defaults=True)
+    made = {run: sorted(p.name for p in (tmp_path / run / "demo-repo").iterdir()) for run in "ab"}
+    assert made == {
+        "a": ["__init__.py", "nested", "x.py", "y.py"],
+        "b": ["__init__.py", "nested", "z.py"],
+    }
