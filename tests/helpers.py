@@ -6,6 +6,7 @@ import contextlib
 import io
 import os
 import re
+import stat
 import subprocess
 import sys
 import tomllib
@@ -35,6 +36,15 @@ def build_file_tree(root: Path, spec: Mapping[str, str | None]) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     return root
+
+
+def file_snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file under ``root``: its bytes and permission bits, by relative path."""
+    return {
+        path.relative_to(root).as_posix(): (path.read_bytes(), stat.S_IMODE(path.stat().st_mode))
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
 
 
 def git(cwd: Path, *args: str) -> str:

@@ -27,7 +27,8 @@ SharedRender = Callable[[dict[str, str]], Path]
 def shared_render(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> SharedRender:
     """``render(answers)``: the project Copier renders with ``answers`` and defaults for the rest.
 
-    The same options as pytest-copie's ``copie.copy(extra_answers=answers)``.
+    The same options as pytest-copie's ``copie.copy(extra_answers=answers)``, rendered the
+    way ``scaffold new`` renders (``scaffold.copier_run``).
     """
     base = tmp_path_factory.getbasetemp()
     # Under xdist each worker has its own base inside the run's: share the run's.
@@ -35,7 +36,7 @@ def shared_render(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> S
     root.mkdir(exist_ok=True)
 
     def render(answers: dict[str, str]) -> Path:
-        from copier import run_copy
+        from scaffold.copier_run import run_copy
 
         key = hashlib.sha256(json.dumps(answers, sort_keys=True).encode()).hexdigest()[:16]
         project, done = root / key, root / f"{key}.done"
@@ -45,7 +46,7 @@ def shared_render(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> S
                 shutil.rmtree(project, ignore_errors=True)
                 run_copy(
                     str(TEMPLATES),
-                    str(project),
+                    project,
                     user_defaults=answers,
                     defaults=True,
                     unsafe=True,

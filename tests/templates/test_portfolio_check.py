@@ -15,8 +15,7 @@ BIN = Path(sys.executable).parent
 
 @pytest.fixture(scope="module")
 def workflow_and_project(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path]:
-    from copier import run_copy
-
+    from scaffold.copier_run import run_copy
     from tests.conftest import TEMPLATES
 
     project = tmp_path_factory.mktemp("portfolio") / "repo"

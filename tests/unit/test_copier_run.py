@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import stat
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +9,7 @@ import copier
 import pytest
 
 from scaffold.copier_run import fast_worker, run_copy
-from tests.helpers import build_file_tree
+from tests.helpers import build_file_tree, file_snapshot
 
 # Templated path parts (rendered again for every file), a templated default, a yield tag
 # (Copier's extension keeps state between compilations), a file whose name renders empty,
@@ -34,17 +33,6 @@ TEMPLATE = {
 }
 
 
-def _tree(root: Path) -> dict[str, tuple[bytes, bool]]:
-    return {
-        path.relative_to(root).as_posix(): (
-            path.read_bytes(),
-            bool(path.stat().st_mode & stat.S_IXUSR),
-        )
-        for path in sorted(root.rglob("*"))
-        if path.is_file()
-    }
-
-
 @pytest.fixture
 def template(tmp_path: Path) -> Path:
     root = build_file_tree(tmp_path / "template", TEMPLATE)
@@ -64,7 +52,7 @@ def test_the_fast_render_writes_what_copier_writes(
     options: dict[str, Any] = {"data": data, "defaults": True, "quiet": True, "unsafe": False}
     copier.run_copy(str(template), tmp_path / "stock", **options)
     run_copy(str(template), tmp_path / "fast", **options)
-    stock, fast = _tree(tmp_path / "stock"), _tree(tmp_path / "fast")
+    stock, fast = file_snapshot(tmp_path / "stock"), file_snapshot(tmp_path / "fast")
     assert fast == stock
     slug = "other-thing" if data else "demo-repo"
     modules = data.get("modules", ["alpha", "beta", "gamma"])
@@ -73,7 +61,7 @@ def test_the_fast_render_writes_what_copier_writes(
         *(f"{slug}/{module}.py" for module in modules),
     }
     assert f".answers-{slug}.yml" in fast
-    assert fast["run.sh"][1] is True
+    assert fast["run.sh"][1] & 0o100
 
 
 def test_two_fast_renders_in_one_process_do_not_share_state(template: Path, tmp_path: Path) -> None:
