@@ -73,3 +73,23 @@ def test_two_fast_renders_in_one_process_do_not_share_state(template: Path, tmp_
         "a": ["__init__.py", "nested", "x.py", "y.py"],
         "b": ["__init__.py", "nested", "z.py"],
     }
+
+
+def test_a_changed_template_is_compiled_again_in_the_same_process(
+    template: Path, tmp_path: Path
+) -> None:
+    """Reused code is keyed on the source and the syntax settings, not on the path alone."""
+    init = template / "{{ slug }}" / "__init__.py.jinja"
+    (template / "note.txt.jinja").write_text("[[ name ]] {{ name }}\n")
+    run_copy(str(template), tmp_path / "first", defaults=True, quiet=True)
+    init.write_text('"""{{ name | upper }}!"""\n')
+    run_copy(str(template), tmp_path / "edited", defaults=True, quiet=True)
+    (template / "copier.yml").write_text(
+        TEMPLATE["copier.yml"]
+        + "_envops:\n  variable_start_string: '[['\n  variable_end_string: ']]'\n"
+    )
+    run_copy(str(template), tmp_path / "syntax", defaults=True, quiet=True)
+    assert (tmp_path / "first/demo-repo/__init__.py").read_text() == '"""Demo Repo."""\n'
+    assert (tmp_path / "edited/demo-repo/__init__.py").read_text() == '"""DEMO REPO!"""\n'
+    assert (tmp_path / "first/note.txt").read_text() == "[[ name ]] Demo Repo\n"
+    assert (tmp_path / "syntax/note.txt").read_text() == "Demo Repo {{ name }}\n"
