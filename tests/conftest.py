@@ -24,6 +24,7 @@ INTEGRATION_MODULES = frozenset(
         "test_cohort",
         "test_cohort_real",
         "test_cohort_safety",
+        "test_copier_run",
         "test_corpus",
         "test_dataset",
         "test_destination",
