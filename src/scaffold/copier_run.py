@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from functools import cached_property
@@ -63,18 +64,21 @@ class _CodeCache:
     def __init__(self, size: int = 4096) -> None:
         self._codes: OrderedDict[Hashable, CodeType] = OrderedDict()
         self._size = size
+        self._lock = threading.Lock()
 
     def get(self, key: Hashable) -> CodeType | None:
-        code = self._codes.get(key)
-        if code is not None:
-            self._codes.move_to_end(key)
-        return code
+        with self._lock:
+            code = self._codes.get(key)
+            if code is not None:
+                self._codes.move_to_end(key)
+            return code
 
     def put(self, key: Hashable, code: CodeType) -> None:
-        self._codes[key] = code
-        self._codes.move_to_end(key)
-        while len(self._codes) > self._size:
-            self._codes.popitem(last=False)
+        with self._lock:
+            self._codes[key] = code
+            self._codes.move_to_end(key)
+            while len(self._codes) > self._size:
+                self._codes.popitem(last=False)
 
 
 _CODES = _CodeCache()
