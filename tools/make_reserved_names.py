@@ -23,6 +23,7 @@ OUTPUT = ROOT / "templates" / "_shared" / "reserved-names.yml"
 PROJECT_NAMES = ("app", "conftest", "docs", "setup", "src", "test", "tests")
 #: Distributions whose import name differs from the distribution name.
 IMPORT_NAMES = {
+    "faiss-cpu": ["faiss"],
     "mlflow-skinny": ["mlflow"],
     "psycopg": ["psycopg"],
     "pyyaml": ["yaml"],
