@@ -23,7 +23,12 @@ TEXT_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".html", ".htm"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | {".pdf"}
 
 #: Files of the preset pack that only fit the preset's documents.
-PACK_FILES = ("data/eval/gate.json", "data/eval/gate-minilm.json", "data/urgent.json")
+PACK_FILES = (
+    "data/eval/gate.json",
+    "data/eval/gate-minilm.json",
+    "data/eval/gate-wordllama.json",
+    "data/urgent.json",
+)
 
 
 class CorpusError(UsageError):
