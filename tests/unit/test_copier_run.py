@@ -65,7 +65,7 @@ def test_the_fast_render_writes_what_copier_writes(
 
 
 def test_two_fast_renders_in_one_process_do_not_share_state(template: Path, tmp_path: Path) -> None:
-    """The yield tag's state and the compiled sources belong to one render."""
+    """Compiled code is shared between renders; the yield tag's state is not."""
     run_copy(str(template), tmp_path / "a", data={"modules": ["x", "y"]}, defaults=True)
     run_copy(str(template), tmp_path / "b", data={"modules": ["z"]}, defaults=True)
     made = {run: sorted(p.name for p in (tmp_path / run / "demo-repo").iterdir()) for run in "ab"}
