@@ -34,16 +34,19 @@ IMPORT_NAMES = {
     "types-pyyaml": [],
     "uvicorn": ["uvicorn"],
 }
-_REQUIREMENT = re.compile(r'^\s*"([A-Za-z0-9][A-Za-z0-9_.-]*)\s*(?:\[[^\]]*\])?\s*(?:[<>=!~;"])')
+#: A quoted requirement with a version or marker (``"faiss-cpu>=1.9"``), anywhere on a line: one
+#: per line in ``dependencies``, one or more in an extra's ``name = ["...", "..."]``.
+_REQUIREMENT = re.compile(r'"([A-Za-z0-9][A-Za-z0-9_.-]*)\s*(?:\[[^\]]*\])?\s*(?:[<>=!~;])')
 
 
 def template_dependencies(templates: Path = ROOT / "templates") -> set[str]:
-    """The distribution names every template's pyproject declares (lowercase)."""
+    """The distribution names every template's pyproject declares, extras too (lowercase)."""
     names: set[str] = set()
     for path in templates.rglob("pyproject.toml*"):
         for line in path.read_text(encoding="utf-8").splitlines():
-            if match := _REQUIREMENT.match(line):
-                names.add(match[1].lower())
+            if line.lstrip().startswith("#"):
+                continue
+            names.update(match.lower() for match in _REQUIREMENT.findall(line))
     return names
 
 

