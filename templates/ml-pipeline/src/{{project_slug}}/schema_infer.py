@@ -20,6 +20,7 @@ import re
 import textwrap
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 MIN_ROWS = 50
@@ -31,6 +32,14 @@ TOP_CATEGORIES = 20
 FREE_TEXT_SHARE = 0.5
 MISSING = frozenset({"", "na", "nan", "n/a", "null", "none", "?", "-"})
 _ID_NAME = re.compile(r"(^|[_\s-])(id|uuid|key)$|^id([_\s-]|$)", re.IGNORECASE)
+#: Row labels that exports add: R's ``rownames``, pandas' ``Unnamed: 0`` and ``index``. (R's
+#: ``X`` is caught by its values: whole numbers in increasing order.)
+_ROW_LABEL_NAME = re.compile(
+    r"^(rownames?|row[\s_.-]?names?|row[\s_.-]?(id|no|number)|index|unnamed:?\s*\d*)$",
+    re.IGNORECASE,
+)
+#: A column named like an id with more distinct values than this share of its rows is one.
+ID_SHARE = 0.5
 _POSITIVE_WORDS = ("1", "yes", "true", "y", "t", "positive", "pos")
 #: Below this positive share the positive class is rare: the metric becomes PR AUC.
 RARE_SHARE = 0.2
@@ -380,6 +389,27 @@ def infer(
                 )
             )
             continue
+        labelled = _ROW_LABEL_NAME.match(name.strip()) and not _has_fractions(cells)
+        if unique and (labelled or _increasing_whole(cells)):
+            columns.append(
+                Column(
+                    name,
+                    "excluded",
+                    note="a row label (unique, named like one or whole numbers in increasing "
+                    "order): a model would learn the order of the file",
+                )
+            )
+            continue
+        if _ID_NAME.search(name) and _distinct_share(cells) > ID_SHARE:
+            columns.append(
+                Column(
+                    name,
+                    "excluded",
+                    note=f"named like an id, {len(set(cells))} distinct values in {len(cells)} "
+                    "rows: an identifier (repeated for related rows), not a measurement",
+                )
+            )
+            continue
         columns.append(_column(name, cells, binary, len(kept)))
     if not any(c.role == "feature" for c in columns):
         raise InferenceError(
@@ -402,6 +432,23 @@ def _row_number(cells: list[str]) -> bool:
         return False
     whole = [int(n) for n in numbers if n is not None]
     return max(whole) - min(whole) + 1 <= len(whole) * 1.05 + 1
+
+
+def _increasing_whole(cells: list[str]) -> bool:
+    """Whether the cells are whole numbers in strictly increasing file order (row labels)."""
+    numbers = [_number(c) for c in cells]
+    whole = [n for n in numbers if n is not None and n.is_integer()]
+    return len(whole) == len(cells) and all(a < b for a, b in pairwise(whole))
+
+
+def _has_fractions(cells: list[str]) -> bool:
+    """Whether some cell is a number with a fractional part (a measurement, not a label)."""
+    return any((n := _number(c)) is not None and not n.is_integer() for c in cells)
+
+
+def _distinct_share(cells: list[str]) -> float:
+    present = [c for c in cells if not is_missing(c)]
+    return len(set(present)) / len(present) if present else 0.0
 
 
 def _all_numbers(cells: list[str]) -> bool:
