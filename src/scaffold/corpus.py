@@ -25,6 +25,7 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES | {".pdf"}
 #: Files of the preset pack that only fit the preset's documents.
 PACK_FILES = (
     "data/eval/gate.json",
+    "data/eval/gate-lsa.json",
     "data/eval/gate-minilm.json",
     "data/eval/gate-wordllama.json",
     "data/urgent.json",
