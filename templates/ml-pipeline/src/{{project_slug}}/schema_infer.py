@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import importlib
+import io
 import json
 import math
 import random
@@ -129,22 +130,27 @@ def read_table(path: Path) -> tuple[list[str], list[list[str]]]:
     Raises:
         InferenceError: The file is missing, empty or unreadable.
     """
+    header, rows, _ = _read(path)
+    return header, rows
+
+
+def _read(path: Path) -> tuple[list[str], list[list[str]], list[str]]:
+    """``read_table``, and notes on what reading changed (decimal commas)."""
     if not path.is_file():
         raise InferenceError(f"{path} is not a file", "pass the path of a CSV or Parquet file")
     if path.suffix.lower() in (".parquet", ".pq"):
-        return _read_parquet(path)
+        return (*_read_parquet(path), [])
+    text, encoding = _decode(path)
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            sample = handle.read(64_000)
-            handle.seek(0)
-            try:
-                dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(
-                    sample, delimiters=",;\t"
-                )
-            except csv.Error:
-                dialect = csv.excel
-            table = [row for row in csv.reader(handle, dialect) if any(c.strip() for c in row)]
-    except (UnicodeDecodeError, csv.Error) as error:
+        try:
+            dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(
+                text[:64_000], delimiters=",;\t"
+            )
+        except csv.Error:
+            dialect = csv.excel
+        rows = csv.reader(io.StringIO(text, newline=""), dialect)
+        table = [row for row in rows if any(c.strip() for c in row)]
+    except csv.Error as error:
         raise InferenceError(
             f"{path} is not a readable CSV file ({error})", "save it as UTF-8 CSV with a header"
         ) from error
@@ -160,7 +166,70 @@ def read_table(path: Path) -> tuple[list[str], list[list[str]]]:
         )
     if len(set(header)) != width or any(not h for h in header):
         raise InferenceError(f"{path}: column names must be unique and non-empty", "fix the header")
-    return header, table[1:]
+    body = table[1:]
+    notes = [] if encoding == "utf-8" else [f"the file was read as {encoding}, not UTF-8"]
+    if dialect.delimiter != ",":
+        notes += [
+            f"{name}: decimal commas read as points (cells are separated by {dialect.delimiter!r})"
+            for name in _read_decimal_commas(header, body)
+        ]
+    return header, body, notes
+
+
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
+def _decode(path: Path) -> tuple[str, str]:
+    """The text of ``path`` and its encoding: a byte-order mark, else UTF-8, else cp1252.
+
+    Spreadsheets save CSV in the machine's code page (cp1252 in western Europe and the
+    Americas) or as UTF-16 ("Unicode text"); every one of them is read, and the repo keeps UTF-8.
+    """
+    data = path.read_bytes()
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(encoding), encoding
+            except UnicodeDecodeError as error:
+                raise InferenceError(
+                    f"{path} starts with a {encoding} mark but is not {encoding} ({error})",
+                    "save it as UTF-8 CSV with a header",
+                ) from error
+    for encoding in ("utf-8", "cp1252", "latin-1"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" in text:
+            break
+        return text, encoding
+    raise InferenceError(
+        f"{path} is not a CSV file: it holds NUL bytes (a binary file?)",
+        "save it as UTF-8 CSV with a header, or pass a Parquet file",
+    )
+
+
+#: A number as spreadsheets in comma-decimal locales export it: ``-1,5``, ``1.234,5``, ``12``.
+_DECIMAL_COMMA = re.compile(r"[+-]?(\d+|\d{1,3}(\.\d{3})+)(,\d+)?")
+
+
+def _read_decimal_commas(header: list[str], rows: list[list[str]]) -> list[str]:
+    """Rewrite, in place, columns whose numbers use a decimal comma; return their names.
+
+    Only a file whose cells are not separated by commas can hold such numbers unquoted, and a
+    column changes only when every value is a number of that form and one has a decimal comma
+    (then ``1.234`` is a thousands separator); ``1.5`` beside ``2,5`` is left as text.
+    """
+    converted = []
+    for i, name in enumerate(header):
+        cells = [row[i].strip() for row in rows if not is_missing(row[i])]
+        if not any("," in c for c in cells) or not all(_DECIMAL_COMMA.fullmatch(c) for c in cells):
+            continue
+        for row in rows:
+            if not is_missing(row[i]):
+                row[i] = row[i].strip().replace(".", "").replace(",", ".")
+        converted.append(name)
+    return converted
 
 
 def _read_parquet(path: Path) -> tuple[list[str], list[list[str]]]:
@@ -198,11 +267,21 @@ def _choose_positive(classes: list[str], counts: Counter[str], given: str | None
                 f"choose one of: {', '.join(classes[:20])}",
             )
         return label(given)
+    numbers = [n for n in map(_number, classes) if n is not None]
+    if len(classes) > MAX_CATEGORIES and len(numbers) == len(classes):
+        seen = f"{len(classes)} numeric values, {_show(min(numbers))}..{_show(max(numbers))}"
+        raise InferenceError(
+            f"the target is a measurement ({seen}), not classes; this pipeline is a binary "
+            "classifier",
+            "add a yes/no column to the file (for example: above a value that matters to you) "
+            "and pass it as --target",
+        )
     if len(classes) > 2:
+        shown = "" if len(classes) <= 20 else f" (20 of {len(classes)})"
         raise InferenceError(
             f"the target has {len(classes)} classes; this pipeline predicts one class against "
             "the rest",
-            f"pass --positive-class with one of: {', '.join(classes[:20])}",
+            f"pass --positive-class with one of{shown}: {', '.join(classes[:20])}",
         )
     for word in _POSITIVE_WORDS:
         for value in classes:
@@ -614,10 +693,12 @@ def prepare(
     id_column: str | None = None,
 ) -> Inferred:
     """Read and infer without writing anything (so bad input can stop before any write)."""
-    header, rows = read_table(source)
-    return infer(
+    header, rows, notes = _read(source)
+    inferred = infer(
         header, rows, target=target, positive=positive, id_column=id_column, source=source.name
     )
+    inferred.notes[:0] = notes
+    return inferred
 
 
 def write(inferred: Inferred, data_dir: Path) -> Adopted:
