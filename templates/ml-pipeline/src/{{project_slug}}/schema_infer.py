@@ -330,7 +330,11 @@ def _column(name: str, cells: list[str], targets: list[str], n: int) -> Column:
         return Column(name, "excluded", note="every value is missing")
     numbers = [_number(v) for v, _ in present]
     if all(x is not None for x in numbers):
-        return _numeric_column(name, [x for x in numbers if x is not None], nullable)
+        measured = [x for x in numbers if x is not None]
+        cut = _separating_cut(measured, [t for _, t in present])
+        if cut is not None:
+            return Column(name, "excluded", note=f"likely leakage: {cut}")
+        return _numeric_column(name, measured, nullable)
     values = Counter(v for v, _ in present)
     if len(values) == 1:
         return Column(name, "excluded", note="one value only: it carries no information")
@@ -362,6 +366,30 @@ def _column(name: str, cells: list[str], targets: list[str], n: int) -> Column:
         categories=sorted(values),
         nullable=nullable,
         note=f"{len(values)} categories seen (at most {MAX_CATEGORIES} are kept as categorical)",
+    )
+
+
+def _separating_cut(numbers: list[float], targets: list[str]) -> str | None:
+    """Why one threshold on ``numbers`` alone gives every row its class, or None.
+
+    A target defined from a measurement (``low`` birth weight is ``bwt < 2500``) leaves that
+    measurement in the table: a model scores 1.000 on it and learns nothing usable. A real
+    feature this clean is rare; the comment asks the owner to keep it if it is known in time.
+    """
+    positives = [x for x, t in zip(numbers, targets, strict=True) if t == "1"]
+    negatives = [x for x, t in zip(numbers, targets, strict=True) if t == "0"]
+    if min(len(positives), len(negatives)) < MIN_PER_CLASS:
+        return None
+    if max(negatives) < min(positives):
+        side, low, high = "above", max(negatives), min(positives)
+    elif max(positives) < min(negatives):
+        side, low, high = "below", max(positives), min(negatives)
+    else:
+        return None
+    return (
+        f"every row of the positive class is {side} a value between {_show(low)} and "
+        f"{_show(high)}, every other row is not: the target looks computed from it (keep it "
+        "only if it is known before the outcome)"
     )
 
 
