@@ -135,7 +135,7 @@ def read_table(path: Path) -> tuple[list[str], list[list[str]]]:
 
 
 def _read(path: Path) -> tuple[list[str], list[list[str]], list[str]]:
-    """``read_table``, and notes on what reading changed (decimal commas)."""
+    """``read_table``, and notes on what reading changed (the encoding, decimal commas)."""
     if not path.is_file():
         raise InferenceError(f"{path} is not a file", "pass the path of a CSV or Parquet file")
     if path.suffix.lower() in (".parquet", ".pq"):
