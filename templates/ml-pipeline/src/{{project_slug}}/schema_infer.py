@@ -21,6 +21,7 @@ import re
 import textwrap
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime, time
 from itertools import pairwise
 from pathlib import Path
 
@@ -33,10 +34,12 @@ TOP_CATEGORIES = 20
 FREE_TEXT_SHARE = 0.5
 MISSING = frozenset({"", "na", "nan", "n/a", "null", "none", "?", "-"})
 _ID_NAME = re.compile(r"(^|[_\s-])(id|uuid|key)$|^id([_\s-]|$)", re.IGNORECASE)
-#: Row labels that exports add: R's ``rownames``, pandas' ``Unnamed: 0`` and ``index``. (R's
+#: Row labels that exports add: R's ``rownames``, pandas' ``Unnamed: 0``, ``index`` and
+#: ``__index_level_0__`` (Parquet), an unnamed first column (named ``rownames``). (R's
 #: ``X`` is caught by its values: whole numbers in increasing order.)
 _ROW_LABEL_NAME = re.compile(
-    r"^(rownames?|row[\s_.-]?names?|row[\s_.-]?(id|no|number)|index|unnamed:?\s*\d*)$",
+    r"^(rownames?(_\d+)?|row[\s_.-]?names?|row[\s_.-]?(id|no|number)|index|unnamed:?\s*\d*"
+    r"|__index_level_\d+__)$",
     re.IGNORECASE,
 )
 #: A column named like an id with more distinct values than this share of its rows is one.
@@ -156,24 +159,54 @@ def _read(path: Path) -> tuple[list[str], list[list[str]], list[str]]:
         ) from error
     if len(table) < 2:
         raise InferenceError(f"{path} has no data rows", "pass a CSV with a header and rows")
-    header = [h.strip() for h in table[0]]
+    header, body = [h.strip() for h in table[0]], table[1:]
+    notes = [] if encoding == "utf-8" else [f"the file was read as {encoding}, not UTF-8"]
+    if header and all(len(row) == len(header) + 1 for row in body):
+        # R's write.table() writes row names without a name for them in the header.
+        header.insert(0, "")
+        notes.append("the header has one name fewer than the rows (R's row names): added one")
     width = len(header)
-    ragged = [i + 2 for i, row in enumerate(table[1:]) if len(row) != width]
+    ragged = [i + 2 for i, row in enumerate(body) if len(row) != width]
     if ragged:
         raise InferenceError(
             f"{path}: {len(ragged)} row(s) do not have {width} cells (line {ragged[0]} first)",
             "check the delimiter and the quoting of the file",
         )
-    if len(set(header)) != width or any(not h for h in header):
-        raise InferenceError(f"{path}: column names must be unique and non-empty", "fix the header")
-    body = table[1:]
-    notes = [] if encoding == "utf-8" else [f"the file was read as {encoding}, not UTF-8"]
+    notes += _name_columns(header)
     if dialect.delimiter != ",":
         notes += [
             f"{name}: decimal commas read as points (cells are separated by {dialect.delimiter!r})"
             for name in _read_decimal_commas(header, body)
         ]
     return header, body, notes
+
+
+def _name_columns(header: list[str]) -> list[str]:
+    """Name, in place, the header's empty and repeated names; return notes on each.
+
+    ``pandas.DataFrame.to_csv()`` and R's ``write.csv()`` write the row index or row names as
+    a first column with an empty name: it becomes ``rownames`` (a row label, not a feature).
+    Another empty name becomes ``column_N``; a repeated name gets ``_2``, ``_3``... as pandas
+    does with ``.1``, so every column of the owner's table reaches the schema.
+    """
+    notes = []
+    taken = {name for name in header if name}
+    for i, name in enumerate(header):
+        seen = name in header[:i]
+        if name and not seen:
+            continue
+        base = name or ("rownames" if i == 0 else f"column_{i + 1}")
+        new, n = base, 1
+        while new in taken:
+            n += 1
+            new = f"{base}_{n}"
+        taken.add(new)
+        header[i] = new
+        if name:
+            notes.append(f"{name!r} names two columns: column {i + 1} is read as {new!r}")
+        else:
+            notes.append(f"column {i + 1} has no name: read as {new!r}")
+    return notes
 
 
 _BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
@@ -259,6 +292,14 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+def _sorted_classes(counts: Counter[str]) -> list[str]:
+    """The classes in order: by value when every class is a number (2 before 10), else text."""
+    numbers = {c: _number(c) for c in counts}
+    if all(n is not None for n in numbers.values()):
+        return sorted(counts, key=lambda c: (numbers[c], c))
+    return sorted(counts)
+
+
 def _choose_positive(classes: list[str], counts: Counter[str], given: str | None) -> str:
     if given is not None:
         if label(given) not in classes:
@@ -281,7 +322,8 @@ def _choose_positive(classes: list[str], counts: Counter[str], given: str | None
         raise InferenceError(
             f"the target has {len(classes)} classes; this pipeline predicts one class against "
             "the rest",
-            f"pass --positive-class with one of{shown}: {', '.join(classes[:20])}",
+            f"pass --positive-class with one of{shown} (rows of each in brackets): "
+            + ", ".join(f"{c} ({counts[c]})" for c in classes[:20]),
         )
     for word in _POSITIVE_WORDS:
         for value in classes:
@@ -323,6 +365,38 @@ def _show(value: float) -> str:
     return str(int(value)) if value.is_integer() else f"{value:.6g}"
 
 
+#: Day-first and month-first dates as spreadsheets write them; ISO 8601 is read by datetime.
+_DATE_FORMATS = ("%d/%m/%Y", "%m/%d/%Y", "%Y/%m/%d", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%y", "%m/%d/%y")
+
+
+def _date_key(value: str) -> datetime:
+    """The moment a date cell names (for the range in the note); raises ValueError if none."""
+    text = value.strip()
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None)
+    except ValueError:
+        pass
+    day, _, clock = text.partition(" ")
+    for fmt in _DATE_FORMATS:
+        try:
+            parsed = datetime.strptime(day, fmt)
+        except ValueError:
+            continue
+        return datetime.combine(parsed.date(), time.fromisoformat(clock)) if clock else parsed
+    raise ValueError(f"not a date: {value!r}")
+
+
+def _is_date(value: str) -> bool:
+    """Whether a cell is a date or a date and time (a plain number is not)."""
+    if _number(value) is not None:
+        return False
+    try:
+        _date_key(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _column(name: str, cells: list[str], targets: list[str], n: int) -> Column:
     present = [(c.strip(), t) for c, t in zip(cells, targets, strict=True) if not is_missing(c)]
     nullable = len(present) < n
@@ -339,6 +413,15 @@ def _column(name: str, cells: list[str], targets: list[str], n: int) -> Column:
     if len(values) == 1:
         return Column(name, "excluded", note="one value only: it carries no information")
     if len(values) > MAX_CATEGORIES:
+        if all(_is_date(v) for v in values):
+            first, last = min(values, key=_date_key), max(values, key=_date_key)
+            return Column(
+                name,
+                "excluded",
+                note=f"dates or times ({len(values)} distinct, {first} .. {last}): as text "
+                "they are not a feature; add what matters (month, weekday, days since) as a "
+                "column of its own",
+            )
         if len(values) / len(present) > FREE_TEXT_SHARE:
             return Column(
                 name,
@@ -443,7 +526,7 @@ def infer(
         )
     labels = [label(row[t]) for row in kept]
     counts = Counter(labels)
-    classes = sorted(counts)
+    classes = _sorted_classes(counts)
     if len(classes) < 2:
         raise InferenceError(
             f"the target {target!r} has one class only ({classes[0]!r})",
