@@ -229,6 +229,13 @@ def new(
                 f"Corpus: {owned.documents} documents from {corpus}, {owned.questions} draft "
                 "questions in data/eval/questions.jsonl (review and reword them)."
             )
+            if owned.unread:
+                shown = ", ".join(owned.unread[:10]) + (", ..." if len(owned.unread) > 10 else "")
+                err(
+                    f"note: {len(owned.unread)} file(s) in {corpus} not read, not of a type "
+                    f"the repo loads (.md, .txt, .html, .pdf): {shown}; save plain-text "
+                    "formats such as .rst as .txt or .md to include them"
+                )
     for notice in result.notices:
         err(f"note: {notice}")
     rel = relative(result.path)

@@ -43,17 +43,32 @@ class CorpusResult:
     documents: int
     questions: int
     commit: str
+    #: Files of the folder that were not read (not a supported type).
+    unread: tuple[str, ...] = ()
 
 
-def corpus_files(folder: Path) -> list[Path]:
-    """The supported documents under ``folder``, sorted; hidden files and READMEs skipped."""
+def _candidates(folder: Path) -> list[Path]:
+    """Every file under ``folder``, sorted, but hidden ones and READMEs."""
     return [
         path
         for path in sorted(folder.rglob("*"))
         if path.is_file()
-        and path.suffix.lower() in SUPPORTED_SUFFIXES
         and not any(p.startswith(".") for p in path.relative_to(folder).parts)
         and path.name.lower() != "readme.md"
+    ]
+
+
+def corpus_files(folder: Path) -> list[Path]:
+    """The supported documents under ``folder``, sorted; hidden files and READMEs skipped."""
+    return [path for path in _candidates(folder) if path.suffix.lower() in SUPPORTED_SUFFIXES]
+
+
+def unread_files(folder: Path) -> list[str]:
+    """The files under ``folder`` that are not documents of a supported type (paths in it)."""
+    return [
+        path.relative_to(folder).as_posix()
+        for path in _candidates(folder)
+        if path.suffix.lower() not in SUPPORTED_SUFFIXES
     ]
 
 
@@ -139,7 +154,7 @@ def install_corpus(repo: Path, folder: Path, slug: str) -> CorpusResult:
         "gate (data/eval/gate*.json) is the sample pack's until `make eval` re-fits it on\n"
         "a dev split of yours with both answerable and unanswerable questions.\n",
     )
-    return CorpusResult(len(files), questions, sha)
+    return CorpusResult(len(files), questions, sha, tuple(unread_files(folder)))
 
 
 def rag_only(answers: dict[str, object]) -> None:

@@ -25,6 +25,7 @@ def _folder(root: Path) -> Path:
         "Tool store\n\nBook a rotavator two days ahead in the shed diary.\n", encoding="utf-8"
     )
     (folder / ".hidden.md").write_text("ignored", encoding="utf-8")
+    (folder / "guides" / "manual.rst").write_text("Manual\n======\n", encoding="utf-8")
     return folder
 
 
@@ -60,6 +61,7 @@ def test_the_corpus_replaces_the_pack_with_draft_questions(tmp_path: Path) -> No
     )
     assert result.exit_code == 0, result.stderr
     assert "2 documents" in result.stdout
+    assert "note: 1 file(s)" in result.stderr and "guides/manual.rst" in result.stderr
     corpus = sorted(
         p.relative_to(dest / "data/corpus").as_posix()
         for p in (dest / "data/corpus").rglob("*")
