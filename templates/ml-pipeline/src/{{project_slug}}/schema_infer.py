@@ -369,9 +369,14 @@ def _show(value: float) -> str:
 _DATE_FORMATS = ("%d/%m/%Y", "%m/%d/%Y", "%Y/%m/%d", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%y", "%m/%d/%y")
 
 
-def _date_key(value: str) -> datetime:
-    """The moment a date cell names (for the range in the note); raises ValueError if none."""
+def _as_date(value: str) -> datetime | None:
+    """The moment a cell names when it is a date or a date and time; None otherwise.
+
+    A plain number (``20200101``) is not a date, though ISO 8601 would read it as one.
+    """
     text = value.strip()
+    if _number(text) is not None:
+        return None
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None)
     except ValueError:
@@ -380,21 +385,10 @@ def _date_key(value: str) -> datetime:
     for fmt in _DATE_FORMATS:
         try:
             parsed = datetime.strptime(day, fmt)
+            return datetime.combine(parsed.date(), time.fromisoformat(clock)) if clock else parsed
         except ValueError:
             continue
-        return datetime.combine(parsed.date(), time.fromisoformat(clock)) if clock else parsed
-    raise ValueError(f"not a date: {value!r}")
-
-
-def _is_date(value: str) -> bool:
-    """Whether a cell is a date or a date and time (a plain number is not)."""
-    if _number(value) is not None:
-        return False
-    try:
-        _date_key(value)
-    except ValueError:
-        return False
-    return True
+    return None
 
 
 def _column(name: str, cells: list[str], targets: list[str], n: int) -> Column:
@@ -413,8 +407,9 @@ def _column(name: str, cells: list[str], targets: list[str], n: int) -> Column:
     if len(values) == 1:
         return Column(name, "excluded", note="one value only: it carries no information")
     if len(values) > MAX_CATEGORIES:
-        if all(_is_date(v) for v in values):
-            first, last = min(values, key=_date_key), max(values, key=_date_key)
+        dated = [(d, v) for v in values if (d := _as_date(v)) is not None]
+        if len(dated) == len(values):
+            (_, first), (_, last) = min(dated), max(dated)
             return Column(
                 name,
                 "excluded",
