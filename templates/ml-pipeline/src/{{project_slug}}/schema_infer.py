@@ -623,18 +623,21 @@ def _one_spelling(rows: list[list[str]], t: int, notes: list[str]) -> list[str]:
     labels equal but for case and surrounding spaces are one class, written as its most
     frequent spelling, so the repo's pipeline reads the same classes as this inference did.
     """
-    labels = [label(row[t]) for row in rows]
+    raw = Counter(row[t] for row in rows)  # decided once per value: 50,000 rows stay fast
+    labelled = {value: label(value) for value in raw}
     spellings: dict[str, Counter[str]] = {}
-    for value in labels:
-        spellings.setdefault(value.casefold(), Counter())[value] += 1
+    for value, n in raw.items():
+        spellings.setdefault(labelled[value].casefold(), Counter())[labelled[value]] += n
     chosen = {k: c.most_common(1)[0][0] for k, c in spellings.items()}
-    for spelled in spellings.values():
+    for key, spelled in spellings.items():
         if len(spelled) > 1:
-            one = chosen[next(iter(spelled)).casefold()]
-            others = ", ".join(repr(v) for v in sorted(spelled) if v != one)
-            notes.append(f"target: {others} read as {one!r} (the same class but for its case)")
-    for row, value in zip(rows, labels, strict=True):
-        row[t] = chosen[value.casefold()]
+            others = ", ".join(repr(v) for v in sorted(spelled) if v != chosen[key])
+            notes.append(
+                f"target: {others} read as {chosen[key]!r} (the same class but for its case)"
+            )
+    one = {value: chosen[labelled[value].casefold()] for value in raw}
+    for row in rows:
+        row[t] = one[row[t]]
     return [row[t] for row in rows]
 
 
@@ -646,13 +649,17 @@ def _clean_cells(name: str, rows: list[list[str]], i: int, notes: list[str]) -> 
     schema does not know) and read ``?`` as text. So cells lose surrounding spaces and every
     missing-value marker becomes an empty cell, missing for both.
     """
+    distinct = {row[i] for row in rows}  # decided once per value: 50,000 rows stay fast
+    change = {v: w for v in distinct if (w := "" if is_missing(v) else v.strip()) != v}
+    if not change:
+        return
     markers: Counter[str] = Counter()
     for row in rows:
-        if row[i] and is_missing(row[i]):
-            markers[row[i].strip()] += 1
-            row[i] = ""
-        else:
-            row[i] = row[i].strip()
+        value = row[i]
+        if value in change:
+            row[i] = change[value]
+            if not row[i]:
+                markers[value.strip()] += 1
     if markers:
         shown = ", ".join(f"{m!r} ({n})" for m, n in markers.most_common(4) if m)
         notes.append(f"{name}: missing values {shown or '(blank)'} written as empty cells")
@@ -665,6 +672,9 @@ _FORMATTED_NUMBER = re.compile(
 )
 
 
+_NUMBER_MARK = re.compile(r"[,$€£¥%]")
+
+
 def _read_formatted_numbers(name: str, rows: list[list[str]], i: int, notes: list[str]) -> None:
     """Rewrite, in place, a column of formatted numbers as plain ones.
 
@@ -672,21 +682,25 @@ def _read_formatted_numbers(name: str, rows: list[list[str]], i: int, notes: lis
     same currency sign or percent sign (or none), and one has a sign or a thousands comma.
     A percent stays in percent (``12%`` is 12), as the owner's file showed it.
     """
-    present = [row[i].strip() for row in rows if not is_missing(row[i])]
-    if not present or all(_number(c) is not None for c in present):
+    distinct = {row[i] for row in rows} - {""}  # cells are stripped, missing ones empty
+    if not _NUMBER_MARK.search("\n".join(distinct)) or all(
+        _number(c) is not None for c in distinct
+    ):
         return
-    matches = [_FORMATTED_NUMBER.fullmatch(c) for c in present]
-    if not all(matches):
+    plain, marks = {}, set()
+    for value in distinct:
+        m = _FORMATTED_NUMBER.fullmatch(value)
+        if m is None:
+            return
+        marks.add((m["unit"], m["suffix"]))
+        sign, digits = m["sign"].replace("+", ""), m["digits"].replace(",", "")
+        plain[value] = f"{sign}{digits}{m['fraction'] or ''}"
+    if len(marks) != 1 or (marks == {("", "")} and not any("," in c for c in distinct)):
         return
-    marks = {(m["unit"], m["suffix"]) for m in matches if m is not None}
-    if len(marks) != 1 or (marks == {("", "")} and not any("," in c for c in present)):
-        return
+    example = next(row[i] for row in rows if row[i])
     for row in rows:
-        m = _FORMATTED_NUMBER.fullmatch(row[i].strip())
-        if m is not None:
-            sign, digits = m["sign"].replace("+", ""), m["digits"].replace(",", "")
-            row[i] = f"{sign}{digits}{m['fraction'] or ''}"
-    notes.append(f"{name}: formatted numbers such as {present[0]!r} read as plain numbers")
+        row[i] = plain.get(row[i], row[i])
+    notes.append(f"{name}: formatted numbers such as {example!r} read as plain numbers")
 
 
 def _row_number(cells: list[str]) -> bool:
