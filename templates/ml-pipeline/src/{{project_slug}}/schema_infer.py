@@ -32,7 +32,13 @@ MAX_CATEGORIES = 30
 TOP_CATEGORIES = 20
 #: A column with more distinct values than this share of its rows is free text or a name.
 FREE_TEXT_SHARE = 0.5
-MISSING = frozenset({"", "na", "nan", "n/a", "null", "none", "?", "-"})
+#: Cells read as missing. Besides the usual words: ``?`` (UCI tables), ``-``, and what Excel
+#: and pandas write for a missing or failed value (``#N/A``, ``#DIV/0!``, ``<NA>``...). The repo's
+#: ``dataset.csv`` writes every one of them as an empty cell, so pandas reads them as missing too.
+MISSING = frozenset(
+    {"", "na", "nan", "n/a", "null", "none", "?", "-", "#n/a", "#n/a n/a", "#na", "<na>", "-nan"}
+    | {"1.#ind", "-1.#ind", "1.#qnan", "-1.#qnan", "#div/0!", "#value!", "#num!", "#null!"}
+)
 _ID_NAME = re.compile(r"(^|[_\s-])(id|uuid|key)$|^id([_\s-]|$)", re.IGNORECASE)
 #: Row labels that exports add: R's ``rownames``, pandas' ``Unnamed: 0``, ``index`` and
 #: ``__index_level_0__`` (Parquet), an unnamed first column (named ``rownames``). (R's
@@ -302,6 +308,7 @@ def _sorted_classes(counts: Counter[str]) -> list[str]:
 
 def _choose_positive(classes: list[str], counts: Counter[str], given: str | None) -> str:
     if given is not None:
+        given = next((c for c in classes if c.casefold() == label(given).casefold()), given)
         if label(given) not in classes:
             raise InferenceError(
                 f"--positive-class {given!r} is not a class of the target",
@@ -519,7 +526,7 @@ def infer(
             f"the table has {len(kept)} labelled rows; at least {MIN_ROWS} are needed",
             "add rows, or use the shipped example data (omit --dataset)",
         )
-    labels = [label(row[t]) for row in kept]
+    labels = _one_spelling(kept, t, notes)
     counts = Counter(labels)
     classes = _sorted_classes(counts)
     if len(classes) < 2:
@@ -547,6 +554,8 @@ def infer(
     for i, name in enumerate(header):
         if i == t:
             continue
+        _clean_cells(name, kept, i, notes)
+        _read_formatted_numbers(name, kept, i, notes)
         cells = [row[i] for row in kept]
         unique = len(set(cells)) == len(cells) and not any(is_missing(c) for c in cells)
         if name == id_column:
@@ -605,6 +614,93 @@ def infer(
     percent = f"{100 * share:.1f} percent"
     notes.append(f"positive class {chosen!r}: {positives} of {len(kept)} rows ({percent})")
     return Inferred(header, kept, target, chosen, classes, columns, notes, source)
+
+
+def _one_spelling(rows: list[list[str]], t: int, notes: list[str]) -> list[str]:
+    """The target's labels, one spelling per class; rewrite the rows' target cells to it.
+
+    Hand-typed and merged exports spell a class several ways (``Yes``, ``yes``, `` YES``):
+    labels equal but for case and surrounding spaces are one class, written as its most
+    frequent spelling, so the repo's pipeline reads the same classes as this inference did.
+    """
+    raw = Counter(row[t] for row in rows)  # decided once per value: 50,000 rows stay fast
+    labelled = {value: label(value) for value in raw}
+    spellings: dict[str, Counter[str]] = {}
+    for value, n in raw.items():
+        spellings.setdefault(labelled[value].casefold(), Counter())[labelled[value]] += n
+    chosen = {k: c.most_common(1)[0][0] for k, c in spellings.items()}
+    for key, spelled in spellings.items():
+        if len(spelled) > 1:
+            others = ", ".join(repr(v) for v in sorted(spelled) if v != chosen[key])
+            notes.append(
+                f"target: {others} read as {chosen[key]!r} (the same class but for its case)"
+            )
+    one = {value: chosen[labelled[value].casefold()] for value in raw}
+    for row in rows:
+        row[t] = one[row[t]]
+    return [row[t] for row in rows]
+
+
+def _clean_cells(name: str, rows: list[list[str]], i: int, notes: list[str]) -> None:
+    """Write, in place, column ``i`` as the repo's pipeline must read it to agree with this.
+
+    Inference reads ``" Yes"`` as the category ``Yes`` and ``?`` or ``#N/A`` as missing;
+    pandas, which reads the repo's ``dataset.csv``, would keep the spaces (a category the
+    schema does not know) and read ``?`` as text. So cells lose surrounding spaces and every
+    missing-value marker becomes an empty cell, missing for both.
+    """
+    distinct = {row[i] for row in rows}  # decided once per value: 50,000 rows stay fast
+    change = {v: w for v in distinct if (w := "" if is_missing(v) else v.strip()) != v}
+    if not change:
+        return
+    markers: Counter[str] = Counter()
+    for row in rows:
+        value = row[i]
+        if value in change:
+            row[i] = change[value]
+            if not row[i]:
+                markers[value.strip()] += 1
+    if markers:
+        shown = ", ".join(f"{m!r} ({n})" for m, n in markers.most_common(4) if m)
+        notes.append(f"{name}: missing values {shown or '(blank)'} written as empty cells")
+
+
+#: A number as reports and spreadsheets format it: ``$1,234.50``, ``-12.5%``, ``€ 99``, ``1,234``.
+_FORMATTED_NUMBER = re.compile(
+    r"(?P<sign>[+-]?)\s*(?P<unit>[$€£¥]?)\s*(?P<digits>\d{1,3}(,\d{3})+|\d+)(?P<fraction>\.\d+)?"
+    r"\s*(?P<suffix>%?)"
+)
+
+
+_NUMBER_MARK = re.compile(r"[,$€£¥%]")
+
+
+def _read_formatted_numbers(name: str, rows: list[list[str]], i: int, notes: list[str]) -> None:
+    """Rewrite, in place, a column of formatted numbers as plain ones.
+
+    A column changes only when every present value is a number of that form, all with the
+    same currency sign or percent sign (or none), and one has a sign or a thousands comma.
+    A percent stays in percent (``12%`` is 12), as the owner's file showed it.
+    """
+    distinct = {row[i] for row in rows} - {""}  # cells are stripped, missing ones empty
+    if not _NUMBER_MARK.search("\n".join(distinct)) or all(
+        _number(c) is not None for c in distinct
+    ):
+        return
+    plain, marks = {}, set()
+    for value in distinct:
+        m = _FORMATTED_NUMBER.fullmatch(value)
+        if m is None:
+            return
+        marks.add((m["unit"], m["suffix"]))
+        sign, digits = m["sign"].replace("+", ""), m["digits"].replace(",", "")
+        plain[value] = f"{sign}{digits}{m['fraction'] or ''}"
+    if len(marks) != 1 or (marks == {("", "")} and not any("," in c for c in distinct)):
+        return
+    example = next(row[i] for row in rows if row[i])
+    for row in rows:
+        row[i] = plain.get(row[i], row[i])
+    notes.append(f"{name}: formatted numbers such as {example!r} read as plain numbers")
 
 
 def _row_number(cells: list[str]) -> bool:
