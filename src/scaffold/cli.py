@@ -229,6 +229,12 @@ def new(
                 f"Corpus: {owned.documents} documents from {corpus}, {owned.questions} draft "
                 "questions in data/eval/questions.jsonl (review and reword them)."
             )
+            if owned.recoded:
+                shown = ", ".join(owned.recoded[:10]) + (", ..." if len(owned.recoded) > 10 else "")
+                err(
+                    f"note: {len(owned.recoded)} file(s) in {corpus} were not UTF-8; read in the "
+                    f"encoding shown and saved to data/corpus/ as UTF-8: {shown}"
+                )
             if owned.unread:
                 shown = ", ".join(owned.unread[:10]) + (", ..." if len(owned.unread) > 10 else "")
                 err(

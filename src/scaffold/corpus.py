@@ -45,6 +45,8 @@ class CorpusResult:
     commit: str
     #: Files of the folder that were not read (not a supported type).
     unread: tuple[str, ...] = ()
+    #: Text files that were not UTF-8, as ``"path (encoding)"``; copied re-encoded to UTF-8.
+    recoded: tuple[str, ...] = ()
 
 
 def _candidates(folder: Path) -> list[Path]:
@@ -72,6 +74,20 @@ def unread_files(folder: Path) -> list[str]:
     ]
 
 
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode a document's bytes: UTF-8, else Windows-1252, else Latin-1 (never fails).
+
+    Returns ``(text, encoding)``. Old Windows and web text is mostly cp1252, of which
+    Latin-1 is the fallback for the five bytes cp1252 leaves undefined.
+    """
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1"), "latin-1"
+
+
 def check_corpus(folder: Path) -> list[Path]:
     """Check ``folder`` before rendering; raise naming every file that will not load."""
     if not folder.is_dir():
@@ -93,11 +109,10 @@ def check_corpus(folder: Path) -> list[Path]:
             if not data.startswith(b"%PDF-"):
                 problems.append(f"{rel}: not a PDF file")
             continue
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            problems.append(f"{rel}: not UTF-8 text (save it as UTF-8)")
+        if b"\x00" in data:
+            problems.append(f"{rel}: not text (it holds NUL bytes; a binary file?)")
             continue
+        text, _ = decode_text(data)
         if not text.strip():
             problems.append(f"{rel}: no text in it")
     if problems:
@@ -114,10 +129,17 @@ def install_corpus(repo: Path, folder: Path, slug: str) -> CorpusResult:
     files = check_corpus(folder)
     target = repo / "data" / "corpus"
     shutil.rmtree(target, ignore_errors=True)
+    recoded = []
     for path in files:
-        dest = target / path.relative_to(folder)
+        rel = path.relative_to(folder)
+        dest = target / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, dest)
+        if path.suffix.lower() != ".pdf":
+            text, encoding = decode_text(path.read_bytes())
+            if encoding != "utf-8":
+                dest.write_text(text, encoding="utf-8", newline="")
+                recoded.append(f"{rel.as_posix()} ({encoding})")
     for name in PACK_FILES:
         (repo / name).unlink(missing_ok=True)
     env = dict(os.environ, PYTHONPATH=str(repo / "src"), PYTHONDONTWRITEBYTECODE="1")
@@ -154,7 +176,7 @@ def install_corpus(repo: Path, folder: Path, slug: str) -> CorpusResult:
         "gate (data/eval/gate*.json) is the sample pack's until `make eval` re-fits it on\n"
         "a dev split of yours with both answerable and unanswerable questions.\n",
     )
-    return CorpusResult(len(files), questions, sha, tuple(unread_files(folder)))
+    return CorpusResult(len(files), questions, sha, tuple(unread_files(folder)), tuple(recoded))
 
 
 def rag_only(answers: dict[str, object]) -> None:

@@ -31,7 +31,7 @@ def _folder(root: Path) -> Path:
 
 def test_bad_files_are_named_and_nothing_is_written(tmp_path: Path) -> None:
     folder = _folder(tmp_path)
-    (folder / "old.txt").write_bytes("caf\xe9".encode("latin-1"))
+    (folder / "old.txt").write_bytes(b"\x00\x01\x02binary")
     (folder / "scan.pdf").write_bytes(b"not a pdf")
     (folder / "blank.md").write_text("\n", encoding="utf-8")
     dest = tmp_path / "out"
@@ -40,7 +40,7 @@ def test_bad_files_are_named_and_nothing_is_written(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "3 of 5 files do not load" in result.stderr
-    for line in ("blank.md: no text in it", "old.txt: not UTF-8", "scan.pdf: not a PDF file"):
+    for line in ("blank.md: no text in it", "old.txt: not text", "scan.pdf: not a PDF file"):
         assert line in result.stderr
     assert "hint:" in result.stderr and not dest.exists()
 
@@ -55,28 +55,39 @@ def test_bad_files_are_named_and_nothing_is_written(tmp_path: Path) -> None:
 
 def test_the_corpus_replaces_the_pack_with_draft_questions(tmp_path: Path) -> None:
     dest = tmp_path / "own"
+    folder = _folder(tmp_path)
+    # Text saved by old Windows tools is cp1252 (curly quotes, pound sign), not UTF-8.
+    cp1252 = "Hut keys\r\n\r\nThe \u2018spare\u2019 key costs \u00a35 from the caf\u00e9.\r\n"
+    (folder / "guides" / "hut keys.txt").write_bytes(cp1252.encode("cp1252"))
     result = runner.invoke(
         app,
-        ["new", "rag-system", str(dest), "--corpus", str(_folder(tmp_path)), "--defaults"],
+        ["new", "rag-system", str(dest), "--corpus", str(folder), "--defaults"],
     )
     assert result.exit_code == 0, result.stderr
-    assert "2 documents" in result.stdout
+    assert "3 documents" in result.stdout
     assert "note: 1 file(s)" in result.stderr and "guides/manual.rst" in result.stderr
+    assert "were not UTF-8" in result.stderr and "guides/hut keys.txt (cp1252)" in result.stderr
+    saved = dest / "data/corpus/guides/hut keys.txt"
+    assert saved.read_bytes() == cp1252.encode("utf-8")
     corpus = sorted(
         p.relative_to(dest / "data/corpus").as_posix()
         for p in (dest / "data/corpus").rglob("*")
         if p.is_file()
     )
-    assert corpus == ["guides/tools.txt", "rules.md"]
+    assert corpus == ["guides/hut keys.txt", "guides/tools.txt", "rules.md"]
     rows = [
         json.loads(line) for line in (dest / "data/eval/questions.jsonl").read_text().splitlines()
     ]
     assert rows and all(r["status"] == "draft" for r in rows)
-    assert {tuple(r["gold_doc_ids"]) for r in rows} == {("rules",), ("guides/tools",)}
+    assert {tuple(r["gold_doc_ids"]) for r in rows} == {
+        ("rules",),
+        ("guides/tools",),
+        ("guides/hut keys",),
+    }
     # The pack's gate stays: it transfers, and without it a word-coverage rule refuses
     # paraphrases of the owner's documents.
     assert (dest / "data/eval/gate.json").is_file()
     log = git(dest, "log", "--format=%s").splitlines()
-    assert log[0].startswith("Use the owner's corpus: 2 documents")
+    assert log[0].startswith("Use the owner's corpus: 3 documents")
     assert log[1].startswith("Render rag-system")
     assert git(dest, "status", "--porcelain") == ""
