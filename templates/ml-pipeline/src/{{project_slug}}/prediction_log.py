@@ -114,21 +114,22 @@ def _has(db: sqlite3.Connection, table: str) -> bool:
 
 
 def _newest_first(db: sqlite3.Connection) -> Iterator[dict[str, Any]]:
-    for records, size in db.execute(
-        "SELECT records, size FROM prediction_batches ORDER BY id DESC"
-    ):
-        yield from reversed(_batch_records(records, size))
-    if _has(db, _LEGACY):
-        for (record,) in db.execute(f"SELECT record FROM {_LEGACY} ORDER BY id DESC"):
+    if _has(db, "prediction_batches"):
+        for records, size in db.execute(
+            "SELECT records, size FROM prediction_batches ORDER BY id DESC"
+        ):
+            yield from reversed(_batch_records(records, size))
+    # An earlier version's rows: renamed once this version opened the log, else as they were.
+    legacy = next((t for t in (_LEGACY, "predictions") if _has(db, t)), None)
+    if legacy is not None:
+        for (record,) in db.execute(f"SELECT record FROM {legacy} ORDER BY id DESC"):
             yield json.loads(record)
 
 
 def recent_records(database: Path, limit: int) -> list[dict[str, Any]]:
     """The ``limit`` most recently logged records, oldest first (batches read, not the view)."""
+    newest: list[dict[str, Any]] = []
     with closing(sqlite3.connect(database)) as db:
-        if not _has(db, "prediction_batches"):
-            return []
-        newest: list[dict[str, Any]] = []
         for record in _newest_first(db):
             if len(newest) == limit:
                 break
