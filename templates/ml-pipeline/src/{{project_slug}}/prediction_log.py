@@ -126,15 +126,20 @@ def _newest_first(db: sqlite3.Connection) -> Iterator[dict[str, Any]]:
             yield json.loads(record)
 
 
+def newest_records(db: sqlite3.Connection, limit: int) -> list[dict[str, Any]]:
+    """The ``limit`` most recently logged records in ``db``, oldest first."""
+    newest: list[dict[str, Any]] = []
+    for record in _newest_first(db):
+        if len(newest) == limit:
+            break
+        newest.append(record)
+    return newest[::-1]
+
+
 def recent_records(database: Path, limit: int) -> list[dict[str, Any]]:
     """The ``limit`` most recently logged records, oldest first (batches read, not the view)."""
-    newest: list[dict[str, Any]] = []
     with closing(sqlite3.connect(database)) as db:
-        for record in _newest_first(db):
-            if len(newest) == limit:
-                break
-            newest.append(record)
-    return newest[::-1]
+        return newest_records(db, limit)
 
 
 def logged_count(db: sqlite3.Connection) -> int:
