@@ -48,6 +48,13 @@ _ROW_LABEL_NAME = re.compile(
     r"|__index_level_\d+__)$",
     re.IGNORECASE,
 )
+#: Names of digits that name something rather than measure it (postal and phone numbers,
+#: codes, account numbers), at the end of a column's name: ``phone_calls`` is a count.
+_CODE_NAME = re.compile(
+    r"(zip|postal|phone|fips|isbn|iban|sku|ssn|codes?"
+    r"|(zip|postal|phone|account|card)[_\s.-]?(code|no|num|number))$",
+    re.IGNORECASE,
+)
 #: A column named like an id with more distinct values than this share of its rows is one.
 ID_SHARE = 0.5
 _POSITIVE_WORDS = ("1", "yes", "true", "y", "t", "positive", "pos")
@@ -405,11 +412,37 @@ def _column(name: str, cells: list[str], targets: list[str], n: int) -> Column:
         return Column(name, "excluded", note="every value is missing")
     numbers = [_number(v) for v, _ in present]
     if all(x is not None for x in numbers):
-        measured = [x for x in numbers if x is not None]
-        cut = _separating_cut(measured, [t for _, t in present])
-        if cut is not None:
-            return Column(name, "excluded", note=f"likely leakage: {cut}")
-        return _numeric_column(name, measured, nullable)
+        code = _code(name, [v for v, _ in present])
+        if code is None:
+            measured = [x for x in numbers if x is not None]
+            cut = _separating_cut(measured, [t for _, t in present])
+            if cut is not None:
+                return Column(name, "excluded", note=f"likely leakage: {cut}")
+            return _numeric_column(name, measured, nullable)
+        column = _text_column(name, present, nullable)
+        column.note = f"{code}: read as text, not as a number; {column.note}"
+        return column
+    return _text_column(name, present, nullable)
+
+
+def _code(name: str, values: list[str]) -> str | None:
+    """Why a column of digits names things (a postal code, a phone number), or None.
+
+    Leading zeros are the evidence a spreadsheet keeps (``02134`` is no quantity), and so is a
+    name such as ``zip``, ``phone`` or ``..._code`` over whole numbers.
+    """
+    if not all(v.isdigit() for v in values):
+        return None  # signs, decimals, exponents: a measurement
+    padded = next((v for v in values if len(v) > 1 and v[0] == "0"), None)
+    if padded is not None:
+        return f"digits with leading zeros ({padded})"
+    if _CODE_NAME.search(name):
+        return f"whole numbers named like a code ({name!r})"
+    return None
+
+
+def _text_column(name: str, present: list[tuple[str, str]], nullable: bool) -> Column:
+    """A column of text: categories (or the "other" rule), or excluded with the reason."""
     values = Counter(v for v, _ in present)
     if len(values) == 1:
         return Column(name, "excluded", note="one value only: it carries no information")
