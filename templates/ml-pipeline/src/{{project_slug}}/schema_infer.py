@@ -20,7 +20,7 @@ import random
 import re
 import textwrap
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 from itertools import pairwise
 from pathlib import Path
@@ -46,6 +46,13 @@ _ID_NAME = re.compile(r"(^|[_\s-])(id|uuid|key)$|^id([_\s-]|$)", re.IGNORECASE)
 _ROW_LABEL_NAME = re.compile(
     r"^(rownames?(_\d+)?|row[\s_.-]?names?|row[\s_.-]?(id|no|number)|index|unnamed:?\s*\d*"
     r"|__index_level_\d+__)$",
+    re.IGNORECASE,
+)
+#: Names of codes written in digits that are not quantities: postal codes, phone and account
+#: numbers, FIPS and area codes. A column so named, all digits, is read as text (categories).
+_CODE_NAME = re.compile(
+    r"zip|postal|post[\s_.-]?code|plz|fips|phone|tel(ephone)?([\s_.-]|$)|mobile|account|acct"
+    r"|iban|sort[\s_.-]?code|area[\s_.-]?code|routing",
     re.IGNORECASE,
 )
 #: A column named like an id with more distinct values than this share of its rows is one.
@@ -398,13 +405,43 @@ def _as_date(value: str) -> datetime | None:
     return None
 
 
+def _code(name: str, cells: list[str]) -> str | None:
+    """Why a column of digits is a code (a label written in digits), or None for a number.
+
+    The evidence: leading zeros (``02134`` is no quantity, and a number would lose them), or
+    a name such as ``zip``, ``phone``, ``account``, ``fips``.
+    """
+    present = {c.strip() for c in cells if not is_missing(c)}
+    if not present or not all(c.isdigit() for c in present):
+        return None
+    zeros = [c for c in present if len(c) > 1 and c.startswith("0")]
+    widths = {len(c) for c in present}
+    if zeros:
+        width = f", all {next(iter(widths))} digits wide" if len(widths) == 1 else ""
+        return (
+            f"a code, not a quantity: digits with leading zeros (such as {min(zeros)!r}{width}); "
+            "read as text"
+        )
+    if _CODE_NAME.search(name):
+        return "a code, not a quantity: digits in a column named like a code; read as text"
+    return None
+
+
 def _column(name: str, cells: list[str], targets: list[str], n: int) -> Column:
+    code = _code(name, cells)
+    column = _decide(name, cells, targets, n, code=code is not None)
+    if code is not None:
+        column = replace(column, note=f"{code}; {column.note}")
+    return column
+
+
+def _decide(name: str, cells: list[str], targets: list[str], n: int, *, code: bool) -> Column:
     present = [(c.strip(), t) for c, t in zip(cells, targets, strict=True) if not is_missing(c)]
     nullable = len(present) < n
     if not present:
         return Column(name, "excluded", note="every value is missing")
     numbers = [_number(v) for v, _ in present]
-    if all(x is not None for x in numbers):
+    if not code and all(x is not None for x in numbers):
         measured = [x for x in numbers if x is not None]
         cut = _separating_cut(measured, [t for _, t in present])
         if cut is not None:
