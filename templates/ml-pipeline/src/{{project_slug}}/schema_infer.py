@@ -20,7 +20,7 @@ import random
 import re
 import textwrap
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 from itertools import pairwise
 from pathlib import Path
@@ -48,11 +48,12 @@ _ROW_LABEL_NAME = re.compile(
     r"|__index_level_\d+__)$",
     re.IGNORECASE,
 )
-#: Names of digits that name something rather than measure it (postal and phone numbers,
-#: codes, account numbers), at the end of a column's name: ``phone_calls`` is a count.
+#: Names of codes written in digits that are not quantities (postal codes, phone and account
+#: numbers, FIPS and area codes), at the end of a column's name: ``phone_calls`` and
+#: ``account_length`` are quantities. A column so named, all digits, is read as text.
 _CODE_NAME = re.compile(
-    r"(zip|postal|phone|fips|isbn|iban|sku|ssn|codes?"
-    r"|(zip|postal|phone|account|card)[_\s.-]?(code|no|num|number))$",
+    r"(zip|postal|plz|phone|fips|isbn|iban|sku|ssn|codes?"
+    r"|(zip|postal|phone|account|acct|card|routing)[\s_.-]?(code|no|num|number))$",
     re.IGNORECASE,
 )
 #: A column named like an id with more distinct values than this share of its rows is one.
@@ -122,6 +123,23 @@ class Inferred:
 def is_missing(value: str) -> bool:
     """Whether a raw cell is a missing value."""
     return value.strip().lower() in MISSING
+
+
+def clean_cell(value: str) -> str:
+    """A cell as the repo reads it: no surrounding spaces; every missing marker empty.
+
+    The one rule for the adopted dataset (here) and for every later batch (``data.read_csv``).
+    """
+    return "" if is_missing(value) else value.strip()
+
+
+def plain_number(value: str) -> tuple[str, tuple[str, str]] | None:
+    """``$1,234.50`` as ``("1234.50", ("$", ""))``: the plain number and its marks, or None."""
+    m = _FORMATTED_NUMBER.fullmatch(value)
+    if m is None:
+        return None
+    sign, digits = m["sign"].replace("+", ""), m["digits"].replace(",", "")
+    return f"{sign}{digits}{m['fraction'] or ''}", (m["unit"], m["suffix"])
 
 
 def _number(value: str) -> float | None:
@@ -405,44 +423,48 @@ def _as_date(value: str) -> datetime | None:
     return None
 
 
+def _code(name: str, cells: list[str]) -> str | None:
+    """Why a column of digits is a code (a label written in digits), or None for a number.
+
+    The evidence: leading zeros (``02134`` is no quantity, and a number would lose them), or
+    a name such as ``zip``, ``phone``, ``account``, ``fips``.
+    """
+    present = {c.strip() for c in cells if not is_missing(c)}
+    if not present or not all(c.isdigit() for c in present):
+        return None
+    zeros = [c for c in present if len(c) > 1 and c.startswith("0")]
+    widths = {len(c) for c in present}
+    if zeros:
+        width = f", all {next(iter(widths))} digits wide" if len(widths) == 1 else ""
+        return (
+            f"a code, not a quantity: digits with leading zeros (such as {min(zeros)!r}{width}); "
+            "read as text"
+        )
+    if _CODE_NAME.search(name):
+        return "a code, not a quantity: digits in a column named like a code; read as text"
+    return None
+
+
 def _column(name: str, cells: list[str], targets: list[str], n: int) -> Column:
+    code = _code(name, cells)
+    column = _decide(name, cells, targets, n, code=code is not None)
+    if code is not None:
+        column = replace(column, note=f"{code}; {column.note}")
+    return column
+
+
+def _decide(name: str, cells: list[str], targets: list[str], n: int, *, code: bool) -> Column:
     present = [(c.strip(), t) for c, t in zip(cells, targets, strict=True) if not is_missing(c)]
     nullable = len(present) < n
     if not present:
         return Column(name, "excluded", note="every value is missing")
     numbers = [_number(v) for v, _ in present]
-    if all(x is not None for x in numbers):
-        code = _code(name, [v for v, _ in present])
-        if code is None:
-            measured = [x for x in numbers if x is not None]
-            cut = _separating_cut(measured, [t for _, t in present])
-            if cut is not None:
-                return Column(name, "excluded", note=f"likely leakage: {cut}")
-            return _numeric_column(name, measured, nullable)
-        column = _text_column(name, present, nullable)
-        column.note = f"{code}: read as text, not as a number; {column.note}"
-        return column
-    return _text_column(name, present, nullable)
-
-
-def _code(name: str, values: list[str]) -> str | None:
-    """Why a column of digits names things (a postal code, a phone number), or None.
-
-    Leading zeros are the evidence a spreadsheet keeps (``02134`` is no quantity), and so is a
-    name such as ``zip``, ``phone`` or ``..._code`` over whole numbers.
-    """
-    if not all(v.isdigit() for v in values):
-        return None  # signs, decimals, exponents: a measurement
-    padded = next((v for v in values if len(v) > 1 and v[0] == "0"), None)
-    if padded is not None:
-        return f"digits with leading zeros ({padded})"
-    if _CODE_NAME.search(name):
-        return f"whole numbers named like a code ({name!r})"
-    return None
-
-
-def _text_column(name: str, present: list[tuple[str, str]], nullable: bool) -> Column:
-    """A column of text: categories (or the "other" rule), or excluded with the reason."""
+    if not code and all(x is not None for x in numbers):
+        measured = [x for x in numbers if x is not None]
+        cut = _separating_cut(measured, [t for _, t in present])
+        if cut is not None:
+            return Column(name, "excluded", note=f"likely leakage: {cut}")
+        return _numeric_column(name, measured, nullable)
     values = Counter(v for v, _ in present)
     if len(values) == 1:
         return Column(name, "excluded", note="one value only: it carries no information")
@@ -683,7 +705,7 @@ def _clean_cells(name: str, rows: list[list[str]], i: int, notes: list[str]) -> 
     missing-value marker becomes an empty cell, missing for both.
     """
     distinct = {row[i] for row in rows}  # decided once per value: 50,000 rows stay fast
-    change = {v: w for v in distinct if (w := "" if is_missing(v) else v.strip()) != v}
+    change = {v: w for v in distinct if (w := clean_cell(v)) != v}
     if not change:
         return
     markers: Counter[str] = Counter()
@@ -722,12 +744,11 @@ def _read_formatted_numbers(name: str, rows: list[list[str]], i: int, notes: lis
         return
     plain, marks = {}, set()
     for value in distinct:
-        m = _FORMATTED_NUMBER.fullmatch(value)
-        if m is None:
+        read = plain_number(value)
+        if read is None:
             return
-        marks.add((m["unit"], m["suffix"]))
-        sign, digits = m["sign"].replace("+", ""), m["digits"].replace(",", "")
-        plain[value] = f"{sign}{digits}{m['fraction'] or ''}"
+        plain[value], mark = read
+        marks.add(mark)
     if len(marks) != 1 or (marks == {("", "")} and not any("," in c for c in distinct)):
         return
     example = next(row[i] for row in rows if row[i])
