@@ -427,7 +427,7 @@ def _code(name: str, cells: list[str]) -> str | None:
     """Why a column of digits is a code (a label written in digits), or None for a number.
 
     The evidence: leading zeros (``02134`` is no quantity, and a number would lose them), or
-    a name such as ``zip``, ``phone``, ``account``, ``fips``.
+    a name ending in ``zip``, ``phone``, ``account_number``, ``fips``, ``code``.
     """
     present = {c.strip() for c in cells if not is_missing(c)}
     if not present or not all(c.isdigit() for c in present):
