@@ -100,8 +100,8 @@ def batch_row(
     )
 
 
-def _batch_records(records: str, size: int) -> list[dict[str, Any]]:
-    columns: dict[str, list[Any]] = json.loads(records)
+def records_of(columns: Mapping[str, Sequence[Any]], size: int) -> list[dict[str, Any]]:
+    """The ``size`` records that ``columns`` (name -> values in order) hold, as dicts."""
     if not columns:
         return [{} for _ in range(size)]
     names = list(columns)
@@ -118,7 +118,7 @@ def _newest_first(db: sqlite3.Connection) -> Iterator[dict[str, Any]]:
         for records, size in db.execute(
             "SELECT records, size FROM prediction_batches ORDER BY id DESC"
         ):
-            yield from reversed(_batch_records(records, size))
+            yield from reversed(records_of(json.loads(records), size))
     # An earlier version's rows: renamed once this version opened the log, else as they were.
     legacy = next((t for t in (_LEGACY, "predictions") if _has(db, t)), None)
     if legacy is not None:
