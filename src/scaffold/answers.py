@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from scaffold.catalog import load_yaml
 from scaffold.errors import AnswersFileError, ScaffoldError, UsageError
 from scaffold.textfile import UserFileError, read_user_text
 
@@ -99,7 +100,7 @@ def template_questions(root: Path) -> dict[str, dict[str, Any]]:
     if not path.is_file():
         path = root / "copier.yaml"
     try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        spec = load_yaml(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise ScaffoldError(f"cannot read the template's questions in {path}: {exc}") from exc
     return {
