@@ -58,7 +58,18 @@ _CODE_NAME = re.compile(
 )
 #: A column named like an id with more distinct values than this share of its rows is one.
 ID_SHARE = 0.5
-_POSITIVE_WORDS = ("1", "yes", "true", "y", "t", "positive", "pos")
+#: Without --positive-class, a target of one of these pairs predicts the first of the pair.
+#: Only a pair says which class is the "yes": in a 1/2 or A/B code neither is.
+_POSITIVE_PAIRS = (
+    ("1", "0"),
+    ("1", "-1"),
+    ("yes", "no"),
+    ("true", "false"),
+    ("y", "n"),
+    ("t", "f"),
+    ("positive", "negative"),
+    ("pos", "neg"),
+)
 #: Below this positive share the positive class is rare: the metric becomes PR AUC.
 RARE_SHARE = 0.2
 #: The metrics a schema may name (``metric:``); the pipeline reports all of them.
@@ -331,7 +342,10 @@ def _sorted_classes(counts: Counter[str]) -> list[str]:
     return sorted(counts)
 
 
-def _choose_positive(classes: list[str], counts: Counter[str], given: str | None) -> str:
+def _choose_positive(
+    classes: list[str], counts: Counter[str], given: str | None
+) -> tuple[str, str | None]:
+    """The positive class, and why when the owner did not name it."""
     if given is not None:
         given = next((c for c in classes if c.casefold() == label(given).casefold()), given)
         if label(given) not in classes:
@@ -339,7 +353,7 @@ def _choose_positive(classes: list[str], counts: Counter[str], given: str | None
                 f"--positive-class {given!r} is not a class of the target",
                 f"choose one of: {', '.join(classes[:20])}",
             )
-        return label(given)
+        return label(given), None
     numbers = [n for n in map(_number, classes) if n is not None]
     if len(classes) > MAX_CATEGORIES and len(numbers) == len(classes):
         seen = f"{len(classes)} numeric values, {_show(min(numbers))}..{_show(max(numbers))}"
@@ -357,11 +371,15 @@ def _choose_positive(classes: list[str], counts: Counter[str], given: str | None
             f"pass --positive-class with one of{shown} (rows of each in brackets): "
             + ", ".join(f"{c} ({counts[c]})" for c in classes[:20]),
         )
-    for word in _POSITIVE_WORDS:
-        for value in classes:
-            if value.lower() == word:
-                return value
-    return min(classes, key=lambda c: (counts[c], c))  # the rarer class
+    folded = {c.casefold(): c for c in classes}
+    for yes, no in _POSITIVE_PAIRS:
+        if set(folded) == {yes, no}:
+            return folded[yes], f"no --positive-class: {folded[yes]!r} is the yes of {yes}/{no}"
+    rarer = min(classes, key=lambda c: (counts[c], c))
+    return rarer, (
+        f"no --positive-class, and {' / '.join(map(repr, classes))} does not say which is the "
+        f"yes: the rarer class {rarer!r} was chosen; pass --positive-class to choose"
+    )
 
 
 def _numeric_column(name: str, numbers: list[float], nullable: bool) -> Column:
@@ -589,7 +607,7 @@ def infer(
             f"the target {target!r} has one class only ({classes[0]!r})",
             "a classifier needs rows of at least two classes",
         )
-    chosen = _choose_positive(classes, counts, positive)
+    chosen, why = _choose_positive(classes, counts, positive)
     binary = ["1" if v == chosen else "0" for v in labels]
     positives = binary.count("1")
     if min(positives, len(kept) - positives) < MIN_PER_CLASS:
@@ -600,6 +618,8 @@ def infer(
         )
     if len(classes) > 2:
         notes.append(f"{len(classes)} classes; {chosen!r} is predicted against the rest")
+    if why is not None:
+        notes.append(why)
     columns: list[Column] = []
     if id_column is not None and id_column not in header:
         raise InferenceError(
