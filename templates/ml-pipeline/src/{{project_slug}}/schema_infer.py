@@ -685,6 +685,12 @@ def infer(
             "no column is usable as a feature",
             "check the excluded columns in the message above, or add numeric or categorical ones",
         )
+    copies = _copies(kept)
+    if copies:
+        notes.append(
+            f"{copies} row(s) repeat an earlier row in every column (copies an export made?): "
+            "the split keeps a row and its copies on one side; delete them if they are not cases"
+        )
     share = positives / len(kept)
     percent = f"{100 * share:.1f} percent"
     notes.append(f"positive class {chosen!r}: {positives} of {len(kept)} rows ({percent})")
@@ -775,6 +781,17 @@ def _read_formatted_numbers(name: str, rows: list[list[str]], i: int, notes: lis
     for row in rows:
         row[i] = plain.get(row[i], row[i])
     notes.append(f"{name}: formatted numbers such as {example!r} read as plain numbers")
+
+
+def _copies(rows: list[list[str]]) -> int:
+    """Rows repeating an earlier row whole, in a table where that cannot be two cases alike.
+
+    The rule of the repo's ``data.copied_rows``: only a table with a column of mostly distinct
+    values (over half its rows) has copies; four categorical columns repeat by nature.
+    """
+    if not rows or not any(len(set(col)) > len(rows) / 2 for col in zip(*rows, strict=True)):
+        return 0
+    return len(rows) - len({tuple(row) for row in rows})
 
 
 def _row_number(cells: list[str]) -> bool:
