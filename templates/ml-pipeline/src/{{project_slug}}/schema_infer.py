@@ -21,7 +21,7 @@ import re
 import textwrap
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from itertools import pairwise
 from pathlib import Path
 
@@ -184,7 +184,7 @@ def _read(path: Path) -> tuple[list[str], list[list[str]], list[str]]:
     if not path.is_file():
         raise InferenceError(f"{path} is not a file", "pass the path of a CSV or Parquet file")
     if path.suffix.lower() in (".parquet", ".pq"):
-        return (*_read_parquet(path), [])
+        return _read_parquet(path)
     text, encoding = _decode(path)
     try:
         try:
@@ -307,7 +307,7 @@ def _read_decimal_commas(header: list[str], rows: list[list[str]]) -> list[str]:
     return converted
 
 
-def _read_parquet(path: Path) -> tuple[list[str], list[list[str]]]:
+def _read_parquet(path: Path) -> tuple[list[str], list[list[str]], list[str]]:
     try:
         pq = importlib.import_module("pyarrow.parquet")
     except ImportError as error:
@@ -324,13 +324,21 @@ def _read_parquet(path: Path) -> tuple[list[str], list[list[str]]]:
     columns = [[_cell(v) for v in table[name]] for name in table]
     if not columns or not columns[0]:
         raise InferenceError(f"{path} has no data rows", "pass a Parquet file with rows")
-    return header, [list(row) for row in zip(*columns, strict=True)]
+    notes = [
+        f"{name}: durations read as seconds"
+        for name in header
+        if any(isinstance(v, timedelta) for v in table[name])
+    ]
+    return header, [list(row) for row in zip(*columns, strict=True)], notes
 
 
 def _cell(value: object) -> str:
     """A Parquet value as the CSV text it would be: null and NaN are empty cells."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
+    if isinstance(value, timedelta):  # a duration is a quantity, not the text "0:58:00"
+        seconds = value.total_seconds()
+        return str(int(seconds)) if seconds.is_integer() else repr(seconds)
     return str(value)
 
 
