@@ -285,7 +285,9 @@ def _decode(path: Path) -> tuple[str, str]:
 
 
 #: A number as spreadsheets in comma-decimal locales export it: ``-1,5``, ``1.234,5``, ``12``.
-_DECIMAL_COMMA = re.compile(r"[+-]?(\d+|\d{1,3}(\.\d{3})+)(,\d+)?")
+#: A number with a decimal comma; a currency sign before or after it, a percent sign after
+#: (``76,4 %``, ``1.234,50 €``), as spreadsheets in those locales format cells.
+_DECIMAL_COMMA = re.compile(r"[+-]?[$€£¥]?\s*(\d+|\d{1,3}(\.\d{3})+)(,\d+)?\s*[%$€£¥]?")
 
 
 def _read_decimal_commas(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -757,7 +759,7 @@ def _clean_cells(name: str, rows: list[list[str]], i: int, notes: list[str]) -> 
 #: A number as reports and spreadsheets format it: ``$1,234.50``, ``-12.5%``, ``€ 99``, ``1,234``.
 _FORMATTED_NUMBER = re.compile(
     r"(?P<sign>[+-]?)\s*(?P<unit>[$€£¥]?)\s*(?P<digits>\d{1,3}(,\d{3})+|\d+)(?P<fraction>\.\d+)?"
-    r"\s*(?P<suffix>%?)"
+    r"\s*(?P<suffix>[%$€£¥]?)"
 )
 
 
