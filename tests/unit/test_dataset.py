@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import random
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -190,6 +191,29 @@ def test_parquet_table_is_inferred_like_the_same_csv(tmp_path: Path) -> None:
     data = (tmp_path / "p" / "data" / "dataset.csv").read_text().splitlines()
     assert data[0] == "name,width,colour,species" and len(data) == 91
     assert "nan" not in (tmp_path / "p" / "data" / "dataset.csv").read_text().lower()
+
+
+def test_parquet_durations_are_seconds_and_timestamps_are_dates(tmp_path: Path) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    rng = random.Random(2)
+    minutes = [rng.randint(1, 600) for _ in range(120)]
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    table = {
+        "wait": [timedelta(minutes=m, seconds=30 * (i % 2)) for i, m in enumerate(minutes)],
+        "booked": [start + timedelta(hours=7 * i) for i in range(120)],
+        "late": [m + rng.gauss(0, 60) > 300 for m in minutes],
+    }
+    pq.write_table(pa.table(table), tmp_path / "waits.parquet")
+    source = tmp_path / "waits.parquet"
+    own = prepare_dataset(source, target="late", positive="true", id_column=None)
+    columns = {c.name: c for c in own.inferred.columns}
+    assert columns["wait"].kind == "numeric", columns["wait"].note
+    assert "wait: durations read as seconds" in own.inferred.notes
+    t = own.inferred.header.index("wait")
+    assert own.inferred.rows[1][t] == str(minutes[1] * 60 + 30)
+    assert columns["booked"].role == "excluded" and "dates or times" in columns["booked"].note
+    assert own.inferred.positive == "True"
 
 
 def test_parquet_without_pyarrow_is_an_error_with_a_hint(

@@ -21,7 +21,7 @@ import re
 import textwrap
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from itertools import pairwise
 from pathlib import Path
 
@@ -58,7 +58,18 @@ _CODE_NAME = re.compile(
 )
 #: A column named like an id with more distinct values than this share of its rows is one.
 ID_SHARE = 0.5
-_POSITIVE_WORDS = ("1", "yes", "true", "y", "t", "positive", "pos")
+#: Without --positive-class, a target of one of these pairs predicts the first of the pair.
+#: Only a pair says which class is the "yes": in a 1/2 or A/B code neither is.
+_POSITIVE_PAIRS = (
+    ("1", "0"),
+    ("1", "-1"),
+    ("yes", "no"),
+    ("true", "false"),
+    ("y", "n"),
+    ("t", "f"),
+    ("positive", "negative"),
+    ("pos", "neg"),
+)
 #: Below this positive share the positive class is rare: the metric becomes PR AUC.
 RARE_SHARE = 0.2
 #: The metrics a schema may name (``metric:``); the pipeline reports all of them.
@@ -173,7 +184,7 @@ def _read(path: Path) -> tuple[list[str], list[list[str]], list[str]]:
     if not path.is_file():
         raise InferenceError(f"{path} is not a file", "pass the path of a CSV or Parquet file")
     if path.suffix.lower() in (".parquet", ".pq"):
-        return (*_read_parquet(path), [])
+        return _read_parquet(path)
     text, encoding = _decode(path)
     try:
         try:
@@ -274,7 +285,9 @@ def _decode(path: Path) -> tuple[str, str]:
 
 
 #: A number as spreadsheets in comma-decimal locales export it: ``-1,5``, ``1.234,5``, ``12``.
-_DECIMAL_COMMA = re.compile(r"[+-]?(\d+|\d{1,3}(\.\d{3})+)(,\d+)?")
+#: A number with a decimal comma; a currency sign before or after it, a percent sign after
+#: (``76,4 %``, ``1.234,50 €``), as spreadsheets in those locales format cells.
+_DECIMAL_COMMA = re.compile(r"[+-]?[$€£¥]?\s*(\d+|\d{1,3}(\.\d{3})+)(,\d+)?\s*[%$€£¥]?")
 
 
 def _read_decimal_commas(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -296,7 +309,7 @@ def _read_decimal_commas(header: list[str], rows: list[list[str]]) -> list[str]:
     return converted
 
 
-def _read_parquet(path: Path) -> tuple[list[str], list[list[str]]]:
+def _read_parquet(path: Path) -> tuple[list[str], list[list[str]], list[str]]:
     try:
         pq = importlib.import_module("pyarrow.parquet")
     except ImportError as error:
@@ -313,13 +326,21 @@ def _read_parquet(path: Path) -> tuple[list[str], list[list[str]]]:
     columns = [[_cell(v) for v in table[name]] for name in table]
     if not columns or not columns[0]:
         raise InferenceError(f"{path} has no data rows", "pass a Parquet file with rows")
-    return header, [list(row) for row in zip(*columns, strict=True)]
+    notes = [
+        f"{name}: durations read as seconds"
+        for name in header
+        if any(isinstance(v, timedelta) for v in table[name])
+    ]
+    return header, [list(row) for row in zip(*columns, strict=True)], notes
 
 
 def _cell(value: object) -> str:
     """A Parquet value as the CSV text it would be: null and NaN are empty cells."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
+    if isinstance(value, timedelta):  # a duration is a quantity, not the text "0:58:00"
+        seconds = value.total_seconds()
+        return str(int(seconds)) if seconds.is_integer() else repr(seconds)
     return str(value)
 
 
@@ -331,7 +352,10 @@ def _sorted_classes(counts: Counter[str]) -> list[str]:
     return sorted(counts)
 
 
-def _choose_positive(classes: list[str], counts: Counter[str], given: str | None) -> str:
+def _choose_positive(
+    classes: list[str], counts: Counter[str], given: str | None
+) -> tuple[str, str | None]:
+    """The positive class, and why when the owner did not name it."""
     if given is not None:
         given = next((c for c in classes if c.casefold() == label(given).casefold()), given)
         if label(given) not in classes:
@@ -339,7 +363,7 @@ def _choose_positive(classes: list[str], counts: Counter[str], given: str | None
                 f"--positive-class {given!r} is not a class of the target",
                 f"choose one of: {', '.join(classes[:20])}",
             )
-        return label(given)
+        return label(given), None
     numbers = [n for n in map(_number, classes) if n is not None]
     if len(classes) > MAX_CATEGORIES and len(numbers) == len(classes):
         seen = f"{len(classes)} numeric values, {_show(min(numbers))}..{_show(max(numbers))}"
@@ -357,11 +381,15 @@ def _choose_positive(classes: list[str], counts: Counter[str], given: str | None
             f"pass --positive-class with one of{shown} (rows of each in brackets): "
             + ", ".join(f"{c} ({counts[c]})" for c in classes[:20]),
         )
-    for word in _POSITIVE_WORDS:
-        for value in classes:
-            if value.lower() == word:
-                return value
-    return min(classes, key=lambda c: (counts[c], c))  # the rarer class
+    folded = {c.casefold(): c for c in classes}
+    for yes, no in _POSITIVE_PAIRS:
+        if set(folded) == {yes, no}:
+            return folded[yes], f"no --positive-class: {folded[yes]!r} is the yes of {yes}/{no}"
+    rarer = min(classes, key=lambda c: (counts[c], c))
+    return rarer, (
+        f"no --positive-class, and {' / '.join(map(repr, classes))} does not say which is the "
+        f"yes: the rarer class {rarer!r} was chosen; pass --positive-class to choose"
+    )
 
 
 def _numeric_column(name: str, numbers: list[float], nullable: bool) -> Column:
@@ -589,7 +617,7 @@ def infer(
             f"the target {target!r} has one class only ({classes[0]!r})",
             "a classifier needs rows of at least two classes",
         )
-    chosen = _choose_positive(classes, counts, positive)
+    chosen, why = _choose_positive(classes, counts, positive)
     binary = ["1" if v == chosen else "0" for v in labels]
     positives = binary.count("1")
     if min(positives, len(kept) - positives) < MIN_PER_CLASS:
@@ -600,6 +628,8 @@ def infer(
         )
     if len(classes) > 2:
         notes.append(f"{len(classes)} classes; {chosen!r} is predicted against the rest")
+    if why is not None:
+        notes.append(why)
     columns: list[Column] = []
     if id_column is not None and id_column not in header:
         raise InferenceError(
@@ -665,6 +695,12 @@ def infer(
             "no column is usable as a feature",
             "check the excluded columns in the message above, or add numeric or categorical ones",
         )
+    copies = _copies(kept)
+    if copies:
+        notes.append(
+            f"{copies} row(s) repeat an earlier row in every column (copies an export made?): "
+            "the split keeps a row and its copies on one side; delete them if they are not cases"
+        )
     share = positives / len(kept)
     percent = f"{100 * share:.1f} percent"
     notes.append(f"positive class {chosen!r}: {positives} of {len(kept)} rows ({percent})")
@@ -723,7 +759,7 @@ def _clean_cells(name: str, rows: list[list[str]], i: int, notes: list[str]) -> 
 #: A number as reports and spreadsheets format it: ``$1,234.50``, ``-12.5%``, ``€ 99``, ``1,234``.
 _FORMATTED_NUMBER = re.compile(
     r"(?P<sign>[+-]?)\s*(?P<unit>[$€£¥]?)\s*(?P<digits>\d{1,3}(,\d{3})+|\d+)(?P<fraction>\.\d+)?"
-    r"\s*(?P<suffix>%?)"
+    r"\s*(?P<suffix>[%$€£¥]?)"
 )
 
 
@@ -755,6 +791,17 @@ def _read_formatted_numbers(name: str, rows: list[list[str]], i: int, notes: lis
     for row in rows:
         row[i] = plain.get(row[i], row[i])
     notes.append(f"{name}: formatted numbers such as {example!r} read as plain numbers")
+
+
+def _copies(rows: list[list[str]]) -> int:
+    """Rows repeating an earlier row whole, in a table where that cannot be two cases alike.
+
+    The rule of the repo's ``data.copied_rows``: only a table with a column of mostly distinct
+    values (over half its rows) has copies; four categorical columns repeat by nature.
+    """
+    if not rows or not any(len(set(col)) > len(rows) / 2 for col in zip(*rows, strict=True)):
+        return 0
+    return len(rows) - len({tuple(row) for row in rows})
 
 
 def _row_number(cells: list[str]) -> bool:
