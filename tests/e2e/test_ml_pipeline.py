@@ -6,14 +6,17 @@ tuning budget of the repo's own tests), and the work tree must stay clean. The r
 include the container image's build steps and ``CMD`` run without Docker
 (``tests/test_image.py``): ``POST /predict`` 200.
 
-By default one case runs: finance (ROC AUC, the one metric ranked on probabilities) on AWS
-ECS with hostile free text, which also stands for the deploy e2e's ml-pipeline lint pair.
+By default two cases run in one directory and venv: finance (ROC AUC, the one metric ranked on
+probabilities) on AWS ECS with hostile free text, which also stands for the deploy e2e's
+ml-pipeline lint pair; then custom (F1; the pack whose numbers go below zero), whose own
+tests caught a test that assumed non-negative data (the second case costs one reinstall of
+the project and its `make lint test run`, about 3 minutes).
 ``--full-matrix`` runs every domain, in two groups (one per xdist worker); within a group every
 domain is rendered into the same directory in turn, so the virtual environment (scikit-learn,
 MLflow, ...) is built once and reused: only the editable project is reinstalled. Why this is
 enough by default: ``tests/e2e/COVERAGE.md``.
 
-The default case, and the last group of the full matrix, then prove the README's scale-out
+The default cases, and the last group of the full matrix, then prove the README's scale-out
 path in the same repo and venv, on a real PostgreSQL server (``tests/e2e/postgres.py``): two
 ``train`` workers share one Optuna study, and the MLflow registry runs on a PostgreSQL backend
 store (register, promote, and an API with an empty state dir serves the champion from it). It
@@ -41,7 +44,10 @@ from tests.helpers import generated_repo_env, git
 pytestmark = pytest.mark.e2e
 
 DOMAINS = list(load_catalog().domains)
-DEFAULT = [Case("ml-pipeline", "finance", target="aws-ecs", hostile=True)]
+DEFAULT = [
+    Case("ml-pipeline", "finance", target="aws-ecs", hostile=True),
+    Case("ml-pipeline", "custom"),
+]
 GROUPS = [[Case("ml-pipeline", d) for d in DOMAINS[i::2]] for i in (0, 1)]
 
 
