@@ -319,17 +319,19 @@ def _read_parquet(path: Path) -> tuple[list[str], list[list[str]], list[str]]:
             "uv pip install pyarrow), or save the table as CSV",
         ) from error
     try:
-        table = pq.read_table(path).to_pydict()
+        arrow = pq.read_table(path)
+        table = arrow.to_pydict()
     except Exception as error:  # pyarrow raises several types for a broken file
         raise InferenceError(f"{path} is not a readable Parquet file ({error})", "") from error
     header = [str(name) for name in table]
     columns = [[_cell(v) for v in table[name]] for name in table]
     if not columns or not columns[0]:
         raise InferenceError(f"{path} has no data rows", "pass a Parquet file with rows")
+    is_duration = importlib.import_module("pyarrow").types.is_duration
     notes = [
-        f"{name}: durations read as seconds"
-        for name in header
-        if any(isinstance(v, timedelta) for v in table[name])
+        f"{field.name}: durations read as seconds"
+        for field in arrow.schema
+        if is_duration(field.type)
     ]
     return header, [list(row) for row in zip(*columns, strict=True)], notes
 
@@ -796,7 +798,7 @@ def _read_formatted_numbers(name: str, rows: list[list[str]], i: int, notes: lis
 def _copies(rows: list[list[str]]) -> int:
     """Rows repeating an earlier row whole, in a table where that cannot be two cases alike.
 
-    The rule of the repo's ``data.copied_rows``: only a table with a column of mostly distinct
+    The rule of the repo's ``data.copy_keys``: only a table with a column of mostly distinct
     values (over half its rows) has copies; four categorical columns repeat by nature.
     """
     if not rows or not any(len(set(col)) > len(rows) / 2 for col in zip(*rows, strict=True)):
